@@ -1,0 +1,92 @@
+// The one definition of the PgAudit_CL columns. The TypeScript row type, the generated
+// infra/generated/pgaudit-columns.json (read by Bicep for the table and the DCR stream), the KQL
+// checks and the tests all derive from this list. Order matters: rows serialise in this order.
+
+/** Log Analytics custom-table column types (the table API spells datetime `dateTime`). */
+export type TableColumnType = 'string' | 'int' | 'long' | 'boolean' | 'dateTime' | 'dynamic';
+
+export interface ColumnDef {
+  readonly name: string;
+  readonly type: TableColumnType;
+  readonly description: string;
+}
+
+export const TABLE_NAME = 'PgAudit_CL';
+export const STREAM_NAME = 'Custom-PgAudit_CL';
+
+export const EVENT_TYPES = ['AUDIT', 'ERROR', 'AUTH_FAILURE', 'CONNECT', 'DISCONNECT', 'GAP', 'UNPARSED'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export const COLUMNS = [
+  { name: 'TimeGenerated', type: 'dateTime', description: 'Event time: properties.timestamp (ms), else the record time.' },
+  { name: 'EventTime', type: 'dateTime', description: 'Same instant as TimeGenerated; kept because Log Analytics replaces TimeGenerated older than 2 days.' },
+  { name: 'EventType', type: 'string', description: 'AUDIT, ERROR, AUTH_FAILURE, CONNECT, DISCONNECT, GAP or UNPARSED.' },
+  { name: 'ServerName', type: 'string', description: 'Lower-case server name (LogicalServerName, else the last segment of resourceId).' },
+  { name: 'ServerResourceId', type: 'string', description: 'resourceId of the server as given in the record.' },
+  { name: 'Severity', type: 'string', description: 'PostgreSQL error level (LOG, ERROR, FATAL, ...).' },
+  { name: 'SqlState', type: 'string', description: 'SQLSTATE of the log line (properties.sqlerrcode).' },
+  { name: 'ProcessId', type: 'int', description: 'Backend process id (properties.processId, else %p).' },
+  { name: 'SessionId', type: 'string', description: 'PostgreSQL session id (%c).' },
+  { name: 'SessionLine', type: 'long', description: 'Per-session log line number (%l).' },
+  { name: 'UserName', type: 'string', description: 'Database user, from the prefix or the session connection lines.' },
+  { name: 'DatabaseName', type: 'string', description: 'Database, from the prefix or the session connection lines.' },
+  { name: 'ApplicationName', type: 'string', description: 'application_name, from the prefix or the session connection lines.' },
+  { name: 'ClientHost', type: 'string', description: 'Client host or address, from the prefix or the session connection lines.' },
+  { name: 'ClientPort', type: 'int', description: 'Client port, from %r or the connection received line.' },
+  { name: 'AuditType', type: 'string', description: 'pgAudit audit type: SESSION or OBJECT.' },
+  { name: 'StatementId', type: 'long', description: 'pgAudit statement id (restarts at 1 per session).' },
+  { name: 'SubstatementId', type: 'long', description: 'pgAudit substatement id.' },
+  { name: 'Class', type: 'string', description: 'pgAudit class: READ, WRITE, FUNCTION, ROLE, DDL or MISC.' },
+  { name: 'Command', type: 'string', description: 'pgAudit command tag (SELECT, ALTER ROLE, ...).' },
+  { name: 'ObjectType', type: 'string', description: 'pgAudit object type (TABLE, INDEX, ...).' },
+  { name: 'ObjectName', type: 'string', description: 'pgAudit fully qualified object name.' },
+  { name: 'Statement', type: 'string', description: 'Audited statement: redacted, <previously logged> resolved where known, capped.' },
+  { name: 'StatementTruncated', type: 'boolean', description: 'True when the cap cut the statement.' },
+  { name: 'StatementLength', type: 'int', description: 'Statement length in characters before the cap.' },
+  { name: 'Parameter', type: 'string', description: 'pgAudit PARAMETER field after the outer CSV unquoting.' },
+  { name: 'Parameters', type: 'dynamic', description: 'PARAMETER decoded into an array of strings (NULL -> null); null for <none>/<not logged>.' },
+  { name: 'Rows', type: 'long', description: 'Rows affected/returned, when pgaudit.log_rows is on.' },
+  { name: 'Message', type: 'string', description: 'Non-AUDIT rows: the message text after LEVEL (redacted, capped).' },
+  { name: 'Detail', type: 'string', description: 'DETAIL of the log line (redacted).' },
+  { name: 'Redacted', type: 'boolean', description: 'A secret was removed from this row.' },
+  { name: 'SourceBlob', type: 'string', description: 'Container-relative blob name (or local file path).' },
+  { name: 'SourceOffset', type: 'long', description: 'Byte offset of the record line in the blob.' },
+  { name: 'RecordId', type: 'string', description: 'Stable id: hex SHA-256 of SourceBlob, SourceOffset and row index; use it to dedup.' },
+] as const satisfies readonly ColumnDef[];
+
+type Columns = (typeof COLUMNS)[number];
+type TsType<T extends TableColumnType> = T extends 'string' | 'dateTime'
+  ? string
+  : T extends 'int' | 'long'
+    ? number
+    : T extends 'boolean'
+      ? boolean
+      : unknown;
+
+/** One PgAudit_CL row; every column is present, absent values are null. */
+export type PgAuditRow = { [C in Columns as C['name']]: TsType<C['type']> | null };
+export type ColumnName = Columns['name'];
+
+export const COLUMN_NAMES: readonly ColumnName[] = COLUMNS.map((c) => c.name);
+
+const EMPTY_ROW = Object.freeze(Object.fromEntries(COLUMNS.map((c) => [c.name, null]))) as Readonly<PgAuditRow>;
+
+/** A row with every column null, keys in schema order (so NDJSON output is stable). */
+export function emptyRow(): PgAuditRow {
+  return { ...EMPTY_ROW };
+}
+
+/** DCR stream declarations spell the datetime type in lower case. */
+export function streamType(type: TableColumnType): string {
+  return type === 'dateTime' ? 'datetime' : type;
+}
+
+/** The content of infra/generated/pgaudit-columns.json, read by Bicep with loadJsonContent. */
+export function schemaJson(): { tableName: string; streamName: string; tableColumns: object[]; streamColumns: object[] } {
+  return {
+    tableName: TABLE_NAME,
+    streamName: STREAM_NAME,
+    tableColumns: COLUMNS.map((c) => ({ name: c.name, type: c.type, description: c.description })),
+    streamColumns: COLUMNS.map((c) => ({ name: c.name, type: streamType(c.type) })),
+  };
+}
