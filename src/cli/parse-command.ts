@@ -1,0 +1,132 @@
+// `pgaudit-ingest parse`: local blob files → NDJSON PgAudit_CL rows on stdout, summary on stderr.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { Readable, Writable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { InputError } from '../errors/input-error.js';
+import { UsageError } from '../errors/usage-error.js';
+import { bundledSamplePath } from '../package-root.js';
+import { unknownEscapes } from '../parse/log-line-prefix.js';
+import { AuditPipeline } from '../pipeline/audit-pipeline.js';
+import { chunkRows } from '../pipeline/chunk-rows.js';
+import type { PipelineOptions } from '../pipeline/options.js';
+import { NdjsonWriter } from './ndjson-writer.js';
+import { summaryJson, summaryText } from './summary.js';
+import { ProgressReporter } from './progress.js';
+
+export interface ParseCliOptions {
+  readonly logLinePrefix: string;
+  readonly serverPrefix: readonly string[];
+  readonly statementCap: string;
+  readonly redact: readonly string[];
+  readonly output?: string;
+  readonly summary: string;
+  readonly progress?: boolean;
+}
+
+export interface CliIo {
+  readonly stdin: Readable;
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  readonly stderrIsTty: boolean;
+}
+
+interface Input {
+  readonly name: string;
+  readonly size: number | null;
+  open(): Readable;
+}
+
+/** Turns CLI strings into pipeline options; throws UsageError naming the bad option. */
+export function parsePipelineOptions(o: ParseCliOptions): Partial<PipelineOptions> {
+  const cap = Number(o.statementCap);
+  if (!Number.isInteger(cap) || cap < 100) throw new UsageError(`--statement-cap must be an integer ≥ 100 (got ${JSON.stringify(o.statementCap)})`);
+  const serverLogLinePrefixes: Record<string, string> = {};
+  for (const item of o.serverPrefix) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--server-prefix expects SERVER=PREFIX (got ${JSON.stringify(item)})`);
+    serverLogLinePrefixes[item.slice(0, eq).toLowerCase()] = item.slice(eq + 1);
+  }
+  return { logLinePrefix: o.logLinePrefix, serverLogLinePrefixes, statementCap: cap, redactPatterns: o.redact };
+}
+
+async function resolveInputs(files: readonly string[], io: CliIo): Promise<Input[]> {
+  const names = files.length > 0 ? files : [bundledSamplePath()];
+  if (files.length === 0) io.stderr.write(`pgaudit-ingest: no FILE given; parsing the bundled sample ${names[0]} (pass - to read stdin)\n`);
+  const inputs: Input[] = [];
+  for (const name of names) {
+    if (name === '-') {
+      inputs.push({ name: 'stdin', size: null, open: () => io.stdin });
+      continue;
+    }
+    let size: number;
+    try {
+      const s = await stat(name);
+      if (!s.isFile()) throw new InputError(name, 'not a regular file');
+      size = s.size;
+    } catch (err) {
+      if (err instanceof InputError) throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new InputError(name, code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(err)})`, { cause: err });
+    }
+    const gz = name.endsWith('.gz');
+    inputs.push({
+      name,
+      size,
+      open: () => {
+        const stream = createReadStream(name, { highWaterMark: 1 << 20 });
+        return gz ? stream.pipe(createGunzip()) : stream;
+      },
+    });
+  }
+  return inputs;
+}
+
+export async function runParse(files: readonly string[], o: ParseCliOptions, io: CliIo): Promise<number> {
+  if (o.summary !== 'text' && o.summary !== 'json') throw new UsageError(`--summary must be text or json (got ${JSON.stringify(o.summary)})`);
+  const options = parsePipelineOptions(o);
+  for (const p of [o.logLinePrefix, ...Object.values(options.serverLogLinePrefixes ?? {})]) {
+    const unknown = unknownEscapes(p);
+    if (unknown.length) io.stderr.write(`pgaudit-ingest: warning: log_line_prefix ${JSON.stringify(p)} has escapes PostgreSQL ignores: ${unknown.join(' ')}\n`);
+  }
+  let pipeline: AuditPipeline;
+  try {
+    pipeline = new AuditPipeline(options);
+  } catch (err) {
+    throw new UsageError((err as Error).message, { cause: err });
+  }
+  const inputs = await resolveInputs(files, io);
+  const out = o.output ? createWriteStream(o.output) : io.stdout;
+  const writer = new NdjsonWriter(out);
+  const started = performance.now();
+  const progress = new ProgressReporter(io.stderr, o.progress ?? io.stderrIsTty, inputs.reduce((n, i) => n + (i.size ?? 0), 0));
+  let bytes = 0;
+  for (const input of inputs) {
+    const counted = countBytes(input.open(), (n) => {
+      bytes += n;
+      progress.update(bytes, input.name);
+    });
+    const rows = chunkRows(counted, pipeline, { sourceBlob: input.name, final: true });
+    try {
+      for await (const batch of rows) {
+        await writer.write(batch);
+        if (!writer.open) break;
+      }
+    } catch (err) {
+      throw new InputError(input.name, `read failed: ${(err as Error).message}`, { cause: err });
+    }
+    if (!writer.open) break;
+  }
+  await writer.end();
+  progress.done();
+  const summary = { files: inputs.length, bytes, seconds: (performance.now() - started) / 1000, stats: pipeline.stats, logLinePrefix: o.logLinePrefix };
+  io.stderr.write(o.summary === 'json' ? JSON.stringify(summaryJson(summary)) + '\n' : summaryText(summary));
+  return 0;
+}
+
+async function* countBytes(source: AsyncIterable<Buffer>, onBytes: (n: number) => void): AsyncGenerator<Buffer> {
+  for await (const chunk of source) {
+    onBytes(chunk.length);
+    yield chunk;
+  }
+}

@@ -1,0 +1,201 @@
+// Per-session state: who is connected (for attribution when the prefix lacks %u/%d/%a/%h), the
+// last logged pgAudit statement (to resolve <previously logged>) and the last statement id (to
+// detect gaps). Sessions outlive hourly blobs, so the table is serialisable and is carried from
+// one blob to the next. It is bounded: disconnected sessions are removed and the least recently
+// used ones are evicted past maxSessions.
+
+/** A statement as it left the pipeline (already redacted), kept for <previously logged>. */
+export interface LoggedStatement {
+  readonly statementId: number;
+  readonly statement: string;
+  readonly parameter: string;
+  readonly parameters: readonly (string | null)[] | null;
+  readonly redacted: boolean;
+}
+
+export interface Session {
+  userName: string | null;
+  databaseName: string | null;
+  applicationName: string | null;
+  clientHost: string | null;
+  clientPort: number | null;
+  /** True when this session's start (connection received/authorized) was seen. */
+  sawStart: boolean;
+  lastStatementId: number | null;
+  lastLogged: LoggedStatement | null;
+}
+
+export const DEFAULT_MAX_SESSIONS = 100_000;
+export const DEFAULT_MAX_RETAINED_CHARS = 16 * 1024 * 1024;
+
+function retainedSize(logged: LoggedStatement | null): number {
+  return logged ? logged.statement.length + logged.parameter.length : 0;
+}
+
+export interface SessionKey {
+  readonly server: string;
+  readonly sessionId: string | null;
+  readonly processId: number | null;
+}
+
+/** Serialised form: [sessionKey | null, pidKey | null, session] triples, oldest first. */
+export type SessionTableSnapshot = readonly (readonly [string | null, string | null, Session])[];
+
+function newSession(): Session {
+  return {
+    userName: null,
+    databaseName: null,
+    applicationName: null,
+    clientHost: null,
+    clientPort: null,
+    sawStart: false,
+    lastStatementId: null,
+    lastLogged: null,
+  };
+}
+
+/**
+ * Sessions are found by %c session id when the line has one, else by process id (the latest
+ * session of that process). Both keys point at the same object so a line whose prefix did not
+ * match still finds its session through properties.processId.
+ */
+export class SessionTable {
+  private readonly bySession = new Map<string, Session>();
+  private readonly byPid = new Map<string, Session>();
+  /** Recency order of sessions, for eviction. */
+  private readonly order = new Map<Session, [string | null, string | null]>();
+  /** Characters held in lastLogged statements (bounded by maxRetainedChars). */
+  private retainedChars = 0;
+
+  constructor(
+    private readonly maxSessions = DEFAULT_MAX_SESSIONS,
+    private readonly maxRetainedChars = DEFAULT_MAX_RETAINED_CHARS,
+  ) {}
+
+  get size(): number {
+    return this.order.size;
+  }
+
+  /** The session of a line, or null when the line carries neither a session id nor a pid. */
+  find(key: SessionKey): Session | null {
+    const found = this.lookup(key);
+    if (found) this.touch(found);
+    return found ?? null;
+  }
+
+  /** Finds or creates the session of a line (null without any key). */
+  upsert(key: SessionKey): Session | null {
+    const found = this.find(key);
+    if (found) return found;
+    return this.create(key);
+  }
+
+  /** A new session starts (connection received): replaces whatever the keys pointed at. */
+  start(key: SessionKey): Session | null {
+    const old = this.lookup(key);
+    if (old) this.remove(old);
+    const s = this.create(key);
+    if (s) s.sawStart = true;
+    return s;
+  }
+
+  /** The session ended (disconnection): forget it. */
+  end(key: SessionKey): void {
+    const s = this.lookup(key);
+    if (s) this.remove(s);
+  }
+
+  /**
+   * Keeps the last logged statement of a session for <previously logged>. Past the character
+   * budget, the least recently used sessions forget theirs (their later <previously logged>
+   * entries then stay as logged).
+   */
+  remember(s: Session, logged: LoggedStatement | null): void {
+    this.retainedChars += retainedSize(logged) - retainedSize(s.lastLogged);
+    s.lastLogged = logged;
+    if (this.retainedChars <= this.maxRetainedChars) return;
+    for (const old of this.order.keys()) {
+      if (old === s || !old.lastLogged) continue;
+      this.retainedChars -= retainedSize(old.lastLogged);
+      old.lastLogged = null;
+      if (this.retainedChars <= this.maxRetainedChars) return;
+    }
+  }
+
+  snapshot(): SessionTableSnapshot {
+    return [...this.order].map(([s, [sk, pk]]) => [sk, pk, { ...s }] as const);
+  }
+
+  static fromSnapshot(snapshot: SessionTableSnapshot, maxSessions = DEFAULT_MAX_SESSIONS, maxRetainedChars = DEFAULT_MAX_RETAINED_CHARS): SessionTable {
+    const table = new SessionTable(maxSessions, maxRetainedChars);
+    for (const [sk, pk, saved] of snapshot) {
+      const s = { ...saved, lastLogged: null };
+      table.insert(sk, pk, s);
+      table.remember(s, saved.lastLogged);
+    }
+    return table;
+  }
+
+  /**
+   * By session id when the line has one (never by pid then: the pid may belong to an older
+   * session), else by process id.
+   */
+  private lookup(key: SessionKey): Session | undefined {
+    const sk = sessionKey(key);
+    if (sk !== null) return this.bySession.get(sk);
+    const pk = pidKey(key);
+    return pk !== null ? this.byPid.get(pk) : undefined;
+  }
+
+  private create(key: SessionKey): Session | null {
+    const sk = sessionKey(key);
+    const pk = pidKey(key);
+    if (sk === null && pk === null) return null;
+    const s = newSession();
+    this.insert(sk, pk, s);
+    return s;
+  }
+
+  private insert(sk: string | null, pk: string | null, s: Session): void {
+    if (sk !== null) this.bySession.set(sk, s);
+    if (pk !== null) {
+      const previous = this.byPid.get(pk);
+      // A process runs one session at a time: its pid now means this session.
+      if (previous && previous !== s) {
+        const keys = this.order.get(previous);
+        if (keys) keys[1] = null;
+      }
+      this.byPid.set(pk, s);
+    }
+    this.order.set(s, [sk, pk]);
+    while (this.order.size > this.maxSessions) {
+      const oldest = this.order.keys().next().value as Session;
+      this.remove(oldest);
+    }
+  }
+
+  private touch(s: Session): void {
+    const keys = this.order.get(s);
+    if (!keys) return;
+    this.order.delete(s);
+    this.order.set(s, keys);
+  }
+
+  private remove(s: Session): void {
+    const keys = this.order.get(s);
+    if (!keys) return;
+    const [sk, pk] = keys;
+    if (sk !== null && this.bySession.get(sk) === s) this.bySession.delete(sk);
+    if (pk !== null && this.byPid.get(pk) === s) this.byPid.delete(pk);
+    this.retainedChars -= retainedSize(s.lastLogged);
+    this.order.delete(s);
+  }
+}
+
+function sessionKey(key: SessionKey): string | null {
+  return key.sessionId !== null ? `${key.server}\u0001${key.sessionId}` : null;
+}
+
+function pidKey(key: SessionKey): string | null {
+  return key.processId !== null ? `${key.server}\u0001${key.processId}` : null;
+}

@@ -1,0 +1,225 @@
+// The pure core: blob lines in, PgAudit_CL rows out, in input order. No I/O, no @azure/*.
+// Layers: line → diagnostic record(s) → log line (prefix) → classification → rows (session
+// attribution, <previously logged>, gaps, redaction, caps). Nothing vanishes: a line is rows or
+// a counted drop, and a line that fails to decode or parse becomes an UNPARSED row.
+import { capText } from '../enrich/cap.js';
+import { createRedactor } from '../enrich/redact.js';
+import { SessionTable, type Session, type SessionKey, type SessionTableSnapshot } from '../enrich/sessions.js';
+import { classify, type Classified } from '../parse/classify.js';
+import { compileLogLinePrefix, type CompiledPrefix } from '../parse/log-line-prefix.js';
+import { parseLogLine, type LogLine } from '../parse/log-line.js';
+import { PREVIOUSLY_LOGGED, NOT_LOGGED, type AuditEntry } from '../parse/pgaudit-entry.js';
+import { decodeLine, type DiagnosticRecord, type RecordResult } from '../read/diagnostic-record.js';
+import type { Line } from '../read/line-splitter.js';
+import type { PgAuditRow } from '../schema.js';
+import { pipelineOptions, type PipelineOptions } from './options.js';
+import { gapRow, recordRow, serverNameOf, setText, stampRows, unparsedRow, type TextPolicy } from './row-builder.js';
+import { countDropped, emptyStats, type PipelineStats } from './stats.js';
+
+/** What must survive between blobs and invocations so sessions keep their attribution. */
+export interface PipelineSnapshot {
+  readonly version: 1;
+  readonly sessions: SessionTableSnapshot;
+}
+
+export class AuditPipeline {
+  readonly stats: PipelineStats = emptyStats();
+  readonly options: PipelineOptions;
+  private readonly sessions: SessionTable;
+  private readonly policy: TextPolicy;
+  private readonly compiled = new Map<string, CompiledPrefix>();
+
+  constructor(options: Partial<PipelineOptions> = {}, snapshot?: PipelineSnapshot) {
+    this.options = pipelineOptions(options);
+    this.policy = { redactor: createRedactor(this.options.redactPatterns), cap: this.options.statementCap };
+    this.sessions = snapshot
+      ? SessionTable.fromSnapshot(snapshot.sessions, this.options.maxSessions, this.options.maxRetainedStatementChars)
+      : new SessionTable(this.options.maxSessions, this.options.maxRetainedStatementChars);
+    this.prefixFor(null); // compile the default now so a bad prefix fails at start-up
+  }
+
+  snapshot(): PipelineSnapshot {
+    return { version: 1, sessions: this.sessions.snapshot() };
+  }
+
+  /** The rows of one blob line (zero or more), with SourceBlob/SourceOffset/RecordId set. */
+  processLine(line: Line, sourceBlob: string): PgAuditRow[] {
+    this.stats.lines++;
+    const rows: PgAuditRow[] = [];
+    if (line.truncated) {
+      this.stats.truncatedLines++;
+      rows.push(unparsedRow(line.text, 'line longer than the line limit; only its beginning is kept', this.policy));
+    } else {
+      const decoded = decodeLine(line.text);
+      if (!decoded.ok) rows.push(unparsedRow(line.text, decoded.reason, this.policy));
+      else if (decoded.records.length === 0) this.stats.blankLines++;
+      else for (const r of decoded.records) this.recordRows(r, line.text, rows);
+    }
+    stampRows(rows, sourceBlob, line.offset);
+    for (const row of rows) {
+      this.stats.rows[row.EventType as keyof PipelineStats['rows']]++;
+      if (row.Redacted) this.stats.redacted++;
+    }
+    return rows;
+  }
+
+  private prefixFor(server: string | null): CompiledPrefix {
+    const source = (server !== null ? this.options.serverLogLinePrefixes[server] : undefined) ?? this.options.logLinePrefix;
+    let compiled = this.compiled.get(source);
+    if (!compiled) {
+      compiled = compileLogLinePrefix(source);
+      this.compiled.set(source, compiled);
+    }
+    return compiled;
+  }
+
+  private recordRows(result: RecordResult, rawLine: string, rows: PgAuditRow[]): void {
+    this.stats.records++;
+    if (!result.ok) {
+      if (result.kind === 'other-category') countDropped(this.stats, `category ${result.category.slice(0, 40)}`);
+      else rows.push(unparsedRow(rawLine, result.reason, this.policy));
+      return;
+    }
+    const record = result.record;
+    const server = serverNameOf(record);
+    const parsed = parseLogLine(record.message, record.errorLevel, this.prefixFor(server));
+    if (!parsed.ok) {
+      rows.push(unparsedRow(record.message, parsed.reason, this.policy, record));
+      return;
+    }
+    const line = parsed.line;
+    if (!line.prefixMatched) this.stats.prefixMismatches++;
+    const key: SessionKey = { server: server ?? '', sessionId: line.fields.sessionId, processId: record.processId ?? line.fields.processId };
+    const sqlState = record.sqlerrcode ?? line.fields.sqlState;
+    const c = classify(record.errorLevel ?? line.level, sqlState, line.message);
+    this.eventRows(c, record, line, key, rows);
+  }
+
+  private eventRows(c: Classified, record: DiagnosticRecord, line: LogLine, key: SessionKey, rows: PgAuditRow[]): void {
+    const policy = this.policy;
+    switch (c.kind) {
+      case 'CONNECTION_RECEIVED': {
+        const s = this.sessions.start(key);
+        if (s) {
+          s.clientHost = c.clientHost;
+          s.clientPort = c.clientPort;
+        }
+        countDropped(this.stats, 'connection received (kept for attribution)');
+        return;
+      }
+      case 'CONNECT': {
+        const s = this.sessions.upsert(key);
+        if (s) {
+          s.sawStart = true;
+          s.userName = c.userName;
+          s.databaseName = c.databaseName;
+          s.applicationName = c.applicationName;
+        }
+        const row = recordRow('CONNECT', record, line, s);
+        setText(row, 'Message', line.message, policy);
+        rows.push(row);
+        return;
+      }
+      case 'DISCONNECT': {
+        const row = recordRow('DISCONNECT', record, line, this.sessions.find(key));
+        row.UserName ??= c.userName;
+        row.DatabaseName ??= c.databaseName;
+        row.ClientHost ??= c.clientHost;
+        row.ClientPort ??= c.clientPort;
+        setText(row, 'Message', line.message, policy);
+        setText(row, 'Detail', record.detail, policy);
+        rows.push(row);
+        this.sessions.end(key);
+        return;
+      }
+      case 'AUTH_FAILURE': {
+        const row = recordRow('AUTH_FAILURE', record, line, this.sessions.find(key));
+        // The message names who tried to log in; it wins over the session.
+        row.UserName = c.userName ?? row.UserName;
+        row.DatabaseName = c.databaseName ?? row.DatabaseName;
+        row.ClientHost = row.ClientHost ?? c.clientHost;
+        setText(row, 'Message', line.message, policy);
+        setText(row, 'Detail', record.detail, policy);
+        rows.push(row);
+        return;
+      }
+      case 'ERROR': {
+        const row = recordRow('ERROR', record, line, this.sessions.find(key));
+        setText(row, 'Message', line.message, policy);
+        setText(row, 'Detail', record.detail, policy);
+        rows.push(row);
+        return;
+      }
+      case 'BAD_AUDIT': {
+        const row = recordRow('UNPARSED', record, line, this.sessions.find(key));
+        setText(row, 'Message', line.message, policy);
+        row.Detail = c.reason;
+        rows.push(row);
+        return;
+      }
+      case 'AUDIT':
+        this.auditRows(c.entry, record, line, key, rows);
+        return;
+      case 'DROPPED':
+        countDropped(this.stats, c.reason);
+        return;
+    }
+  }
+
+  private auditRows(e: AuditEntry, record: DiagnosticRecord, line: LogLine, key: SessionKey, rows: PgAuditRow[]): void {
+    const s = this.sessions.upsert(key);
+    const row = recordRow('AUDIT', record, line, s);
+    if (s) this.detectGap(s, e.statementId, row, rows);
+
+    const previous = s?.lastLogged?.statementId === e.statementId ? s.lastLogged : null;
+    const redactor = this.policy.redactor;
+    let statement: string, parameter: string, parameters: readonly (string | null)[] | null, redacted: boolean;
+    if (e.statement === PREVIOUSLY_LOGGED && previous) {
+      ({ statement, redacted } = previous);
+      ({ parameter, parameters } = e.parameter === PREVIOUSLY_LOGGED ? previous : { parameter: e.parameter, parameters: e.parameters });
+    } else {
+      const st = redactor.redact(e.statement);
+      const pa = redactor.redact(e.parameter);
+      const list = e.parameters?.map((v) => (v === null ? null : redactor.redact(v))) ?? null;
+      statement = st.text;
+      parameter = pa.text;
+      parameters = list?.map((v) => (v === null ? null : v.text)) ?? null;
+      redacted = st.redacted || pa.redacted || (list?.some((v) => v?.redacted) ?? false);
+      if (s && e.statement !== PREVIOUSLY_LOGGED && e.statement !== NOT_LOGGED) {
+        this.sessions.remember(s, { statementId: e.statementId, statement, parameter, parameters, redacted });
+      }
+    }
+
+    const cap = this.policy.cap;
+    const capped = capText(statement, cap);
+    row.AuditType = e.auditType;
+    row.StatementId = e.statementId;
+    row.SubstatementId = e.substatementId;
+    row.Class = e.className;
+    row.Command = e.command;
+    row.ObjectType = e.objectType;
+    row.ObjectName = e.objectName;
+    row.Statement = capped.text;
+    row.StatementTruncated = capped.truncated;
+    row.StatementLength = capped.length;
+    row.Parameter = capText(parameter, cap).text;
+    row.Parameters = parameters?.map((v) => (v === null ? null : capText(v, cap).text)) ?? null;
+    row.Rows = e.rows;
+    row.Redacted = redacted;
+    setText(row, 'Detail', record.detail, this.policy);
+    rows.push(row);
+  }
+
+  /** Statement ids rise by exactly 1 per logged statement in a session; a jump is lost records. */
+  private detectGap(s: Session, id: number, row: PgAuditRow, rows: PgAuditRow[]): void {
+    const last = s.lastStatementId;
+    // Without the session's start we cannot know what came before its first entry.
+    const from = last === null ? (s.sawStart ? 1 : id) : last + 1;
+    if (id > from) {
+      rows.push(gapRow(row, from, id - 1));
+      this.stats.missingStatements += id - from;
+    }
+    // A lower id means a new session reused the key (a pid without %c): it starts over there.
+    s.lastStatementId = id;
+  }
+}
