@@ -55,7 +55,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   const program = buildProgram(io, (c) => (code = c));
   try {
     if (argv.length === 0) {
-      program.outputHelp();
+      program.outputHelp({ error: true });
       return 2;
     }
     await program.parseAsync([...argv], { from: 'user' });

@@ -19,14 +19,15 @@ const GAP = String.raw`(?:\s|/\*[\s\S]*?\*/)*`;
 
 export const BUILT_IN_RULES: readonly RedactionRule[] = [
   {
+    // libpq connection strings and key=value settings: password=secret, password='a b'.
+    // First, so that password=''a b'' (inside an SQL literal) is not read as an empty literal.
+    name: 'password-keyword-value',
+    regex: /(?<![\w$])(?:ssl)?password\s*=\s*(?<secret>''(?:[^']|'''')*(?:''|$)|'(?:[^'\\]|\\.)*(?:'|$)|[^\s'",;)]+)/gi,
+  },
+  {
     // CREATE/ALTER ROLE … [ENCRYPTED] PASSWORD '…', OPTIONS (password '…'), SET/ADD password '…'
     name: 'password-literal',
     regex: new RegExp(String.raw`(?<![\w$])"?password"?${GAP}(?:=${GAP})?(?<secret>${SQL_LITERAL})`, 'gi'),
-  },
-  {
-    // libpq connection strings and key=value settings: password=secret, password='a b'
-    name: 'password-keyword-value',
-    regex: /(?<![\w$])(?:ssl)?password\s*=\s*(?<secret>''(?:[^']|'''')*(?:''|$)|'(?:[^'\\]|\\.)*(?:'|$)|[^\s'",;)]+)/gi,
   },
   {
     // URIs with credentials: postgresql://user:secret@host, https://u:p@h

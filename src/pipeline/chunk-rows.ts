@@ -28,7 +28,7 @@ export interface ChunkRowsResult {
  * returns where processing stopped.
  */
 export async function* chunkRows(
-  chunks: AsyncIterable<Uint8Array>,
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   pipeline: AuditPipeline,
   options: ChunkRowsOptions,
 ): AsyncGenerator<PgAuditRow[], ChunkRowsResult> {

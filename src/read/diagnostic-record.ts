@@ -61,7 +61,9 @@ const WRAPPER_HEAD = /^\s*\{\s*"records"\s*:\s*\[\s*/;
 const WRAPPER_TAIL = /\s*\]\s*\}\s*,?\s*$/;
 
 /** Decodes one line. Blank lines and bare wrapper punctuation give zero records. */
-export function decodeLine(text: string): LineDecodeResult {
+export function decodeLine(line: string): LineDecodeResult {
+  // A byte-order mark can only start a blob, but JSON.parse rejects it.
+  const text = line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
   const first = firstNonSpace(text);
   if (first < 0) return { ok: true, records: [] };
   let value: unknown;
