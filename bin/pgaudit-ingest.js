@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process */
 // Thin launcher: the compiled CLI lives in dist/ (built by `npm install` via the prepare script).
 import { main } from '../dist/src/cli.js';
 

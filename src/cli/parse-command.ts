@@ -109,7 +109,7 @@ export async function runParse(files: readonly string[], o: ParseCliOptions, io:
     const rows = chunkRows(counted, pipeline, { sourceBlob: input.name, final: true });
     try {
       for await (const batch of rows) {
-        await writer.write(batch);
+        await writer.write(batch.rows);
         if (!writer.open) break;
       }
     } catch (err) {

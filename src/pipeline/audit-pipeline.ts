@@ -23,7 +23,7 @@ export interface PipelineSnapshot {
 }
 
 export class AuditPipeline {
-  readonly stats: PipelineStats = emptyStats();
+  private currentStats: PipelineStats = emptyStats();
   readonly options: PipelineOptions;
   private readonly sessions: SessionTable;
   private readonly policy: TextPolicy;
@@ -36,6 +36,18 @@ export class AuditPipeline {
       ? SessionTable.fromSnapshot(snapshot.sessions, this.options.maxSessions, this.options.maxRetainedStatementChars)
       : new SessionTable(this.options.maxSessions, this.options.maxRetainedStatementChars);
     this.prefixFor(null); // compile the default now so a bad prefix fails at start-up
+  }
+
+  /** Counters since the pipeline was created or since the last takeStats(). */
+  get stats(): PipelineStats {
+    return this.currentStats;
+  }
+
+  /** Returns the counters and starts new ones (per-blob summaries). */
+  takeStats(): PipelineStats {
+    const taken = this.currentStats;
+    this.currentStats = emptyStats();
+    return taken;
   }
 
   snapshot(): PipelineSnapshot {

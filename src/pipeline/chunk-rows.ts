@@ -16,6 +16,13 @@ export interface ChunkRowsOptions {
   readonly maxLineBytes?: number;
 }
 
+/** The rows of one chunk, and the offset just past the last line they came from. */
+export interface RowBatch {
+  readonly rows: PgAuditRow[];
+  /** Pipeline state (sessions) corresponds exactly to this offset while the batch is handled. */
+  readonly endOffset: number;
+}
+
 export interface ChunkRowsResult {
   /** Offset just past the last processed line: the next read starts here. */
   readonly endOffset: number;
@@ -25,22 +32,23 @@ export interface ChunkRowsResult {
 
 /**
  * Yields the rows of each chunk as one batch (a batch may be empty), in input order, and
- * returns where processing stopped.
+ * returns where processing stopped. The generator is pulled: while the caller awaits (an
+ * upload, a checkpoint) no further input is read, so memory stays bounded.
  */
 export async function* chunkRows(
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   pipeline: AuditPipeline,
   options: ChunkRowsOptions,
-): AsyncGenerator<PgAuditRow[], ChunkRowsResult> {
+): AsyncGenerator<RowBatch, ChunkRowsResult> {
   const splitter = new LineSplitter(options.startOffset ?? 0, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
   for await (const chunk of chunks) {
-    const batch: PgAuditRow[] = [];
+    const rows: PgAuditRow[] = [];
     for (const line of splitter.push(chunk)) {
-      for (const row of pipeline.processLine(line, options.sourceBlob)) batch.push(row);
+      for (const row of pipeline.processLine(line, options.sourceBlob)) rows.push(row);
     }
-    yield batch;
+    yield { rows, endOffset: splitter.consumedOffset };
   }
   const last = splitter.end(options.final);
-  if (last) yield pipeline.processLine(last, options.sourceBlob);
+  if (last) yield { rows: pipeline.processLine(last, options.sourceBlob), endOffset: splitter.consumedOffset };
   return { endOffset: splitter.consumedOffset, pendingBytes: splitter.pendingLength };
 }

@@ -17,6 +17,6 @@ export async function rowsOf(
 
 export async function collect(pipeline: AuditPipeline, bytes: Buffer, sourceBlob: string): Promise<PgAuditRow[]> {
   const rows: PgAuditRow[] = [];
-  for await (const batch of chunkRows([bytes], pipeline, { sourceBlob, final: true })) rows.push(...batch);
+  for await (const batch of chunkRows([bytes], pipeline, { sourceBlob, final: true })) rows.push(...batch.rows);
   return rows;
 }

@@ -1,0 +1,86 @@
+// `npm run bench`: parse speed against the floor of this runtime, and peak memory.
+//   1. builds a blob of at least BENCH_MB (default 300) MB by repeating the generated fixtures
+//      (every session id is made unique per copy, so attribution and gap tracking do real work);
+//   2. times, in fresh processes, the floor (readline + JSON.parse per line) and `parse`,
+//      alternating, BENCH_RUNS (default 3) times each, and prints medians, the ratio and peak RSS.
+// Targets (issue 2): ratio ≤ 1.5 (must be ≤ 2.0), peak RSS ≤ 200 MB.
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const targetMb = Number(process.env.BENCH_MB ?? 300);
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+const fixtures = (process.env.BENCH_FIXTURES ?? ['azure-default', 'rds', 'pid-only'].map((s) => join(root, 'test', 'fixtures', 'pg15', `${s}.PT1H.json`)).join(','))
+  .split(',')
+  .filter((f) => existsSync(f));
+if (fixtures.length === 0) {
+  console.error('bench: no fixtures found; run `npm run fixtures` first (or set BENCH_FIXTURES=a.json,b.json)');
+  process.exit(1);
+}
+const blob = join(root, '.bench', `bench-${targetMb}MB-PT1H.json`);
+
+async function buildBlob() {
+  if (existsSync(blob) && statSync(blob).size >= targetMb * 1e6) return;
+  mkdirSync(dirname(blob), { recursive: true });
+  const lines = fixtures.flatMap((f) => readFileSync(f, 'utf8').split('\n').filter((l) => l.trim() !== ''));
+  const bytesPerCopy = lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
+  const copies = Math.ceil((targetMb * 1e6) / bytesPerCopy);
+  console.error(`bench: writing ${blob} (${copies} copies of ${lines.length} fixture records)...`);
+  const out = createWriteStream(blob);
+  for (let k = 0; k < copies; k++) {
+    // Session ids (%c = hex.hex) and pids differ per copy: each copy is a new set of sessions.
+    const tag = k.toString(16);
+    let chunk = '';
+    for (const l of lines) chunk += l.replace(/([0-9a-f]{8})\.([0-9a-f]+)/g, (_m, a, b) => `${a}.${b}${tag}`).replace(/"processId": ?(\d+)/, (_m, p) => `"processId": ${Number(p) * 1000 + (k % 1000)}`) + '\n';
+    if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+  }
+  await new Promise((r) => out.end(r));
+}
+
+function timed(script, args) {
+  const started = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [script, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (r.status !== 0) throw new Error(`${script} failed (${r.status}): ${r.stderr}`);
+  const jsonLines = r.stderr.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  return { seconds, info: Object.assign({}, ...jsonLines) };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+await buildBlob();
+const mb = statSync(blob).size / 1e6;
+const floor = [];
+const parse = [];
+let parseInfo = {};
+let floorInfo = {};
+for (let i = 0; i < runs; i++) {
+  const f = timed(join(here, 'floor.mjs'), [blob]);
+  floor.push(f.seconds);
+  floorInfo = f.info;
+  const p = timed(join(here, 'parse-child.mjs'), [blob]);
+  parse.push(p.seconds);
+  parseInfo = p.info;
+  console.error(`bench: run ${i + 1}/${runs}: floor ${f.seconds.toFixed(2)} s, parse ${p.seconds.toFixed(2)} s`);
+}
+const fl = median(floor);
+const pa = median(parse);
+const result = {
+  blobMB: Number(mb.toFixed(1)),
+  records: floorInfo.records,
+  rows: parseInfo.rows,
+  rowsByEventType: parseInfo.rowsByEventType,
+  floorSeconds: Number(fl.toFixed(2)),
+  floorMBps: Number((mb / fl).toFixed(1)),
+  parseSeconds: Number(pa.toFixed(2)),
+  parseMBps: Number((mb / pa).toFixed(1)),
+  ratio: Number((pa / fl).toFixed(2)),
+  parsePeakRssMB: Number((parseInfo.maxRssKb / 1024).toFixed(0)),
+  floorPeakRssMB: Number((floorInfo.maxRssKb / 1024).toFixed(0)),
+};
+console.log(JSON.stringify(result, null, 2));
+const verdict = result.ratio <= 1.5 ? 'meets target (≤ 1.5)' : result.ratio <= 2.0 ? 'within limit (≤ 2.0), above target 1.5' : 'ABOVE LIMIT 2.0';
+console.log(`parse/floor ratio ${result.ratio}: ${verdict}; parse peak RSS ${result.parsePeakRssMB} MB (target ≤ 200 MB)`);

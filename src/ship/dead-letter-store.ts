@@ -1,0 +1,73 @@
+// Rows the Logs Ingestion API would not take, kept with enough context to replay them:
+// `deadletter/<day>/<server>/<start>-<end>-<id>.ndjson` in the dead-letter container, whose first
+// line describes the failure (reason, HTTP status, response body, source blob and byte range)
+// and whose other lines are the rows, exactly as they were sent.
+import { randomUUID } from 'node:crypto';
+import type { ContainerClient } from '@azure/storage-blob';
+import { LineSplitter } from '../read/line-splitter.js';
+import type { PgAuditRow } from '../schema.js';
+import { parseBlobPath, serverNameOfPath } from '../state/blob-path.js';
+
+export interface DeadLetterHeader {
+  readonly pgauditDeadLetter: 1;
+  readonly reason: string;
+  readonly status: number | null;
+  readonly body: string | null;
+  readonly sourceBlob: string;
+  readonly range: { readonly start: number; readonly end: number };
+  readonly rows: number;
+  readonly createdAt: string;
+}
+
+export class DeadLetterStore {
+  constructor(readonly container: ContainerClient) {}
+
+  async ensureContainer(): Promise<void> {
+    await this.container.createIfNotExists();
+  }
+
+  async write(rows: readonly PgAuditRow[], info: Omit<DeadLetterHeader, 'pgauditDeadLetter' | 'rows' | 'createdAt'>): Promise<string> {
+    const header: DeadLetterHeader = { pgauditDeadLetter: 1, ...info, rows: rows.length, createdAt: new Date().toISOString() };
+    const server = serverNameOfPath(parseBlobPath(info.sourceBlob).serverPath) || 'local';
+    const name = `deadletter/${header.createdAt.slice(0, 10)}/${server}/${info.range.start}-${info.range.end}-${randomUUID()}.ndjson`;
+    const body = [JSON.stringify(header), ...rows.map((r) => JSON.stringify(r))].join('\n') + '\n';
+    await this.container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: 'application/x-ndjson' } });
+    return name;
+  }
+
+  async *list(): AsyncGenerator<string> {
+    for await (const item of this.container.listBlobsFlat({ prefix: 'deadletter/' })) yield item.name;
+  }
+
+  /** Streams a dead-letter blob: its header, then its rows in batches. */
+  async read(name: string, onHeader: (h: DeadLetterHeader) => void, onRows: (rows: PgAuditRow[]) => Promise<void>, batchRows = 2000): Promise<void> {
+    const res = await this.container.getBlobClient(name).download();
+    const splitter = new LineSplitter();
+    let header: DeadLetterHeader | null = null;
+    let batch: PgAuditRow[] = [];
+    const take = async (text: string): Promise<void> => {
+      if (text.trim() === '') return;
+      if (!header) {
+        header = JSON.parse(text) as DeadLetterHeader;
+        if (header.pgauditDeadLetter !== 1) throw new Error(`${name} is not a pgaudit-ingest dead-letter blob`);
+        onHeader(header);
+        return;
+      }
+      batch.push(JSON.parse(text) as PgAuditRow);
+      if (batch.length >= batchRows) {
+        await onRows(batch);
+        batch = [];
+      }
+    };
+    for await (const chunk of res.readableStreamBody ?? []) {
+      for (const line of splitter.push(chunk as Buffer)) await take(line.text);
+    }
+    const last = splitter.end(true);
+    if (last) await take(last.text);
+    if (batch.length) await onRows(batch);
+  }
+
+  async delete(name: string): Promise<void> {
+    await this.container.getBlobClient(name).deleteIfExists();
+  }
+}
