@@ -2,11 +2,17 @@
 // 1 an input or service could not be used, 2 the command line is wrong.
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from './errors/input-error.js';
+import { IngestionError } from './ship/ingestion-error.js';
+import { LeaseLostError } from './state/lease-lost-error.js';
 import { UsageError } from './errors/usage-error.js';
 import { DEFAULT_STATEMENT_CAP } from './enrich/cap.js';
 import { DEFAULT_LOG_LINE_PREFIX } from './parse/log-line-prefix.js';
 import { PREFIX_ESCAPES } from './parse/prefix-escapes.js';
 import { runParse, type CliIo, type ParseCliOptions } from './cli/parse-command.js';
+import { runReplay, type ReplayCliOptions } from './cli/replay-command.js';
+import { runBackfill, runShip, type BackfillCliOptions } from './cli/ship-command.js';
+import { addShipOptions, addStorageOptions, type ShipCliOptions } from './cli/ship-options.js';
+import { runStatus, type StatusCliOptions } from './cli/status-command.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -46,7 +52,76 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       setExit(await runParse(files, opts, io));
     });
 
+  const shipExamples =
+    `\nCredentials: a connection string (Azurite) or an account URL with DefaultAzureCredential (az login, managed identity,\n` +
+    `AZURE_CLIENT_ID for a user-assigned identity). Tokens for the endpoint come from the same credential.\n\nExamples:\n` +
+    `  pgaudit-ingest ship --storage https://logs.blob.core.windows.net --endpoint https://dce.ingest.monitor.azure.com \\\n` +
+    `      --rule-id dcr-0123456789abcdef0123456789abcdef --log-line-prefix '%m [%p] %q%u@%d '\n`;
+
+  addShipOptions(
+    program
+      .command('ship')
+      .description('Run one sweep: ship every diagnostic blob under --prefix from its checkpoint to the Logs Ingestion API (only new records on a re-run).'),
+  )
+    .addHelpText('after', shipExamples)
+    .action(async (opts: ShipCliOptions) => {
+      setExit(await runShip(opts, io));
+    });
+
+  addShipOptions(
+    program
+      .command('backfill')
+      .description('Ship archived blobs whose hour lies in [--from, --to), from their checkpoints (already shipped ranges are not sent again).')
+      .requiredOption('--from <time>', 'first hour, e.g. 2026-11-01 or 2026-11-01T05:00Z')
+      .option('--to <time>', 'end (exclusive); default now'),
+  )
+    .addHelpText('after', shipExamples)
+    .action(async (opts: BackfillCliOptions) => {
+      setExit(await runBackfill(opts, io));
+    });
+
+  addShipOptions(
+    program
+      .command('replay')
+      .description('Re-send dead-lettered rows; a dead-letter file is deleted once all its rows were accepted (rows refused again move to a new file).')
+      .option('--prefix <name-prefix>', 'only dead-letter files whose names start with this, e.g. deadletter/2026-11-22/', '')
+      .option('--dry-run', 'list what would be replayed; send nothing'),
+    false,
+  ).action(async (opts: ReplayCliOptions) => {
+    setExit(await runReplay({ ...opts, graceMinutes: '15' }, io));
+  });
+
+  addStorageOptions(
+    program
+      .command('status')
+      .description('Per-blob lag: bytes behind (length - checkpoint offset) for every diagnostic blob under --prefix; tab-separated on stdout.')
+      .option('--prefix <blob-prefix>', 'only blobs whose names start with this', '')
+      .option('--json', 'one JSON object per blob')
+      .option('--all', 'include finished (done) blobs'),
+  ).action(async (opts: StatusCliOptions) => {
+    setExit(await runStatus(opts, io));
+  });
+
   return program;
+}
+
+/**
+ * Failures of a service the user pointed us at (storage, credentials, the ingestion endpoint):
+ * a one-line message with what to check, not a stack trace.
+ */
+function serviceFailure(err: unknown): string | null {
+  if (!(err instanceof Error)) return null;
+  if (err instanceof IngestionError) {
+    const hint = err.context.status === 404 ? 'check --rule-id and --stream' : err.context.status === 403 ? 'the identity needs Monitoring Metrics Publisher on the DCR' : 'check the credential';
+    return `${err.message} (${hint})`;
+  }
+  if (err instanceof LeaseLostError) return err.message;
+  const e = err as Error & { statusCode?: number; code?: string };
+  if (err.name === 'RestError') return `storage request failed${e.statusCode ? ` with HTTP ${e.statusCode}` : ''}${e.code ? ` (${e.code})` : ''}: ${err.message.split('\n')[0] ?? ''}; check --storage and that the identity has access`;
+  if (err.name === 'CredentialUnavailableError' || err.name === 'AuthenticationError' || err.name === 'AggregateAuthenticationError') {
+    return `could not get a token: ${err.message.split('\n')[0] ?? ''}; sign in (az login) or run where a managed identity is available`;
+  }
+  return null;
 }
 
 /** Runs the command line; returns the process exit code. */
@@ -68,6 +143,11 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     }
     if (err instanceof InputError) {
       io.stderr.write(`pgaudit-ingest: ${err.message}\n`);
+      return 1;
+    }
+    const service = serviceFailure(err);
+    if (service) {
+      io.stderr.write(`pgaudit-ingest: ${service}\n`);
       return 1;
     }
     io.stderr.write(`pgaudit-ingest: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -65,8 +65,19 @@ export class LogsIngestionSink {
     const failed: FailedChunk[] = [];
     for (const { rows: chunk, bytes } of chunkBySize(rows, MAX_REQUEST_BYTES)) {
       const outcome = await this.sendChunk(chunk, bytes);
-      if (outcome === null) accepted += chunk.length;
-      else failed.push(outcome);
+      if (outcome === null) {
+        accepted += chunk.length;
+      } else if (outcome.status === 413 && chunk.length > 1) {
+        // Too large after all (the service measures differently): halve it rather than give up.
+        const half = Math.ceil(chunk.length / 2);
+        for (const part of [chunk.slice(0, half), chunk.slice(half)]) {
+          const sub = await this.send(part);
+          accepted += sub.accepted;
+          failed.push(...sub.failed);
+        }
+      } else {
+        failed.push(outcome);
+      }
     }
     return { accepted, failed };
   }
@@ -100,14 +111,15 @@ export class LogsIngestionSink {
 
 /** Splits rows into runs whose JSON array is at most maxBytes. */
 export function* chunkBySize(rows: readonly PgAuditRow[], maxBytes: number): Generator<{ rows: PgAuditRow[]; bytes: number }> {
+  // "[" + "]" + one comma fewer than rows: start at 1 and count a comma with every row.
   let chunk: PgAuditRow[] = [];
-  let bytes = 2; // "[" and "]"
+  let bytes = 1;
   for (const row of rows) {
     const size = Buffer.byteLength(JSON.stringify(row)) + 1; // and its comma
     if (chunk.length > 0 && bytes + size > maxBytes) {
       yield { rows: chunk, bytes };
       chunk = [];
-      bytes = 2;
+      bytes = 1;
     }
     chunk.push(row);
     bytes += size;

@@ -1,0 +1,69 @@
+// The functions register with the binding metadata the host needs. The host itself cannot run
+// here, so each entry file is loaded in a child process with a stand-in for the host's
+// `@azure/functions-core` that records what @azure/functions registers.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+interface Registered {
+  metadata: { name: string; bindings: Record<string, Record<string, unknown>> };
+  handlerType: string;
+}
+
+function register(entry: string): Registered[] {
+  const out = execFileSync(process.execPath, ['--require', path.join(root, 'test/functions/fake-functions-core.cjs'), '--import', 'tsx', entry], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, PGAUDIT_INGESTION_ENDPOINT: '' },
+  });
+  const line = out.split('\n').find((l) => l.startsWith('@@REGISTERED@@'));
+  if (!line) throw new Error(`no registration output from ${entry}:\n${out}`);
+  return JSON.parse(line.slice('@@REGISTERED@@'.length)) as Registered[];
+}
+
+function trigger(r: Registered): Record<string, unknown> {
+  const t = Object.values(r.metadata.bindings).find((b) => String(b.type).endsWith('Trigger'));
+  if (!t) throw new Error(`no trigger binding in ${JSON.stringify(r.metadata)}`);
+  return t;
+}
+
+describe('function registration metadata', () => {
+  it('blobCreated: an Event Grid blob trigger on the diagnostic logs container', () => {
+    const [fn, ...more] = register('functions/blob-created.ts');
+    expect(more).toEqual([]);
+    expect(fn?.metadata.name).toBe('blobCreated');
+    expect(fn?.handlerType).toBe('function');
+    expect(trigger(fn!)).toMatchObject({
+      type: 'blobTrigger',
+      direction: 'in',
+      path: 'insights-logs-postgresqllogs/{name}',
+      connection: 'PGAUDIT_LOGS_STORAGE',
+      source: 'EventGrid',
+    });
+  });
+
+  it('sweep: a timer whose schedule comes from an app setting', () => {
+    const [fn, ...more] = register('functions/sweep.ts');
+    expect(more).toEqual([]);
+    expect(fn?.metadata.name).toBe('sweep');
+    expect(trigger(fn!)).toMatchObject({ type: 'timerTrigger', direction: 'in', schedule: '%PGAUDIT_SWEEP_SCHEDULE%', useMonitor: true });
+  });
+
+  it("the host's entry glob (package.json main) names exactly the compiled function files", () => {
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { main: string };
+    expect(pkg.main).toBe('dist/functions/*.js');
+    const tsconfig = JSON.parse(readFileSync(path.join(root, 'tsconfig.build.json'), 'utf8')) as { compilerOptions: { outDir: string; rootDir: string } };
+    expect(tsconfig.compilerOptions).toMatchObject({ outDir: 'dist', rootDir: '.' });
+  });
+
+  it('the sample settings name every setting the functions read', () => {
+    const sample = JSON.parse(readFileSync(path.join(root, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
+    expect(Object.keys(sample.Values)).toEqual(
+      expect.arrayContaining(['AzureWebJobsStorage', 'FUNCTIONS_WORKER_RUNTIME', 'PGAUDIT_LOGS_STORAGE', 'PGAUDIT_STATE_STORAGE', 'PGAUDIT_INGESTION_ENDPOINT', 'PGAUDIT_DCR_IMMUTABLE_ID', 'PGAUDIT_SWEEP_SCHEDULE']),
+    );
+    expect(sample.Values.FUNCTIONS_WORKER_RUNTIME).toBe('node');
+  });
+});
