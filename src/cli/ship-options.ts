@@ -74,6 +74,17 @@ export function storageClients(o: StorageCliOptions, env: NodeJS.ProcessEnv = pr
   return { logs, state, clientId };
 }
 
+/** Progress of long blobs on stderr, at most every 2 s per blob. */
+function progressReporter(log: (m: string) => void): (blob: string, offset: number, length: number) => void {
+  const last = new Map<string, number>();
+  return (blob, offset, length) => {
+    const now = Date.now();
+    if (offset >= length || now - (last.get(blob) ?? 0) < 2000) return;
+    last.set(blob, now);
+    log(`${blob}: ${((100 * offset) / Math.max(1, length)).toFixed(0)} % (${(offset / 1e6).toFixed(1)} of ${(length / 1e6).toFixed(1)} MB)`);
+  };
+}
+
 /** The shipping context for a command, from its options (and PGAUDIT_* environment fallbacks). */
 export function shipContextFromCli(o: ShipCliOptions, log: (m: string) => void, env: NodeJS.ProcessEnv = process.env): ShipContext {
   const endpoint = o.endpoint ?? env.PGAUDIT_INGESTION_ENDPOINT;
@@ -93,6 +104,7 @@ export function shipContextFromCli(o: ShipCliOptions, log: (m: string) => void, 
       graceMs: positive(o.graceMinutes ?? '15', '--grace-minutes', 0) * 60_000,
       flushBytes: positive(o.flushMb, '--flush-mb', 0.1) * 1_000_000,
       concurrency: positive(o.concurrency, '--concurrency'),
+      onCheckpoint: progressReporter(log),
     },
     { logs, state, ingestion: logsIngestionClient(endpoint, defaultCredential(clientId)) },
     log,

@@ -21,6 +21,8 @@ export interface ShipOptions {
   readonly now: () => Date;
   /** Test hook: called after an upload and before its checkpoint is written. */
   readonly afterUpload?: (blob: string, endOffset: number) => Promise<void> | void;
+  /** Progress: called after each checkpoint of a blob with the bytes done and its length. */
+  readonly onCheckpoint?: (blob: string, offset: number, length: number) => void;
 }
 
 export interface ShipDeps {
@@ -108,6 +110,7 @@ export async function shipBlob(name: string, lease: ServerLease, pipeline: Audit
     lease.state.blobs[name] = cp;
     lease.state.sessions = pipeline.snapshot();
     await lease.save();
+    deps.options.onCheckpoint?.(name, endOffset, length);
     pending = [];
     pendingBytes = 0;
     pendingFrom = endOffset;

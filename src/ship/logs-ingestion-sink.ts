@@ -138,7 +138,8 @@ interface UploadErrorInfo {
 export function describeUploadError(err: unknown): UploadErrorInfo {
   const cause: unknown = isAggregateLogsUploadError(err) ? (err.errors[0]?.cause ?? err) : err;
   const e = cause as { statusCode?: number; message?: string; code?: string; response?: { headers?: { get(n: string): string | undefined }; bodyAsText?: string | null } };
-  const body = e.response?.bodyAsText ?? null;
+  // The client parses the service's {"error":{code,message}} into code/message and drops the text.
+  const body = e.response?.bodyAsText ?? (e.code && e.message ? JSON.stringify({ error: { code: e.code, message: e.message } }) : null);
   return {
     status: typeof e.statusCode === 'number' ? e.statusCode : undefined,
     retryAfter: e.response?.headers?.get('retry-after') ?? null,

@@ -20,6 +20,7 @@ export interface ShipConfig {
   readonly concurrency: number;
   readonly now?: () => Date;
   readonly afterUpload?: ShipOptions['afterUpload'];
+  readonly onCheckpoint?: ShipOptions['onCheckpoint'];
   readonly sinkOptions?: LogsIngestionSinkOptions;
 }
 
@@ -52,7 +53,7 @@ export function createShipContext(config: ShipConfig, clients: ShipClients, log:
     log,
     pipelineOptions: config.pipelineOptions,
     concurrency: config.concurrency,
-    options: { flushBytes: config.flushBytes, graceMs: config.graceMs, now: config.now ?? (() => new Date()), afterUpload: config.afterUpload },
+    options: { flushBytes: config.flushBytes, graceMs: config.graceMs, now: config.now ?? (() => new Date()), afterUpload: config.afterUpload, onCheckpoint: config.onCheckpoint },
   };
   return {
     deps,
