@@ -1,0 +1,149 @@
+// Delivery scenarios over the real parts (Azurite, the real credential and ingestion client,
+// the contract-enforcing endpoint): every expected row arrives exactly once.
+import { InvocationContext } from '@azure/functions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRuntime, onBlobCreated, onSweep, useRuntime } from '../../src/app/function-runtime.js';
+import { loadSettings } from '../../src/config/settings.js';
+import { planLive, runSweep } from '../../src/ship/sweep.js';
+import { startStack, TEST_RULE_ID, type Stack } from '../support/stack.js';
+import { acceptedFor, append, appendBlob, expectExactlyOnce, scenario } from './harness.js';
+import { bytesOf, hourBlob, serverPath, SessionScript } from './workload.js';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+}, 30_000);
+afterAll(async () => {
+  await stack?.close();
+});
+
+const HOUR = new Date('2026-11-22T10:00:00Z');
+const at = (minutes: number): Date => new Date(HOUR.getTime() + minutes * 60_000);
+
+describe('delivery', () => {
+  it('a blob appended in several steps, cut mid-line, ships each record once and closes after its hour', async () => {
+    const server = 'pg-appends';
+    let now = at(5);
+    const { ctx } = await scenario(stack, { now: () => now });
+    const blob = await appendBlob(stack, hourBlob(server, HOUR));
+    const s = new SessionScript('6a1.1', 101, 'alice', 'sales', at(1), server);
+    const all = bytesOf([...s.connect(), ...s.audit(30), ...s.noise(5), ...s.audit(30), ...s.disconnect()]);
+    const cuts = [0, 1500, 1501, Math.floor(all.length / 2) + 7, all.length - 3, all.length];
+    for (let i = 1; i < cuts.length; i++) {
+      await append(blob, all.subarray(cuts[i - 1], cuts[i]));
+      now = at(5 + i);
+      const summary = await runSweep(await planLive(ctx.store, now, ctx.deps.options.graceMs, [serverPath(server)]), ctx.deps);
+      expect(summary.busyServers).toEqual([]);
+    }
+    // The hour is over: one more sweep finds nothing new and marks the blob done.
+    now = at(80);
+    const last = await runSweep(await planLive(ctx.store, now, ctx.deps.options.graceMs), ctx.deps);
+    expect(last.shipped).toBe(0);
+    expect(last.blobs.some((b) => b.closed)).toBe(true);
+    expectExactlyOnce(acceptedFor(stack, server), s.expected, { otherRows: 2 });
+    const later = await runSweep(await planLive(ctx.store, at(200), ctx.deps.options.graceMs), ctx.deps);
+    expect(later.blobs.map((b) => b.status)).toEqual(['missing']); // only that later hour's (absent) blob is looked at
+  });
+
+  it('two sweeps racing on the same server never ship a record twice', async () => {
+    const server = 'pg-race';
+    const blob = await appendBlob(stack, hourBlob(server, HOUR));
+    const sessions = Array.from({ length: 4 }, (_, i) => new SessionScript(`6a2.${i}`, 200 + i, `user${i}`, 'db', at(1), server, 400));
+    await append(blob, bytesOf(sessions.flatMap((s) => [...s.connect(), ...s.audit(800), ...s.disconnect()])));
+    const a = await scenario(stack, { now: () => at(30), flushBytes: 300_000 });
+    // The second worker shares the first one's state container (same deployment, two instances).
+    const b = await scenario(stack, { now: () => at(30), flushBytes: 300_000, stateContainer: a.ctx.store.container.containerName, deadLetterContainer: a.ctx.deadLetters.container.containerName });
+    stack.ingestion.setOnRequest(() => ({ delayMs: 40 })); // slow enough for the sweeps to overlap
+    const plan = () => planLive(a.ctx.store, at(30), 15 * 60_000, [serverPath(server)]);
+    const [ra, rb] = await Promise.all([runSweep(await plan(), a.ctx.deps), runSweep(await plan(), b.ctx.deps)]);
+    stack.ingestion.setOnRequest(undefined);
+    expect(ra.busyServers.length + rb.busyServers.length).toBe(1);
+    const again = await runSweep(await plan(), b.ctx.deps);
+    expect(again.shipped).toBe(0);
+    expectExactlyOnce(acceptedFor(stack, server), sessions.flatMap((s) => s.expected), { otherRows: 8 });
+  });
+
+  it('a crash between upload and checkpoint re-ships only that range, with equal RecordIds', async () => {
+    const server = 'pg-crash';
+    let crash = true;
+    const { ctx } = await scenario(stack, {
+      now: () => at(30),
+      flushBytes: 200_000,
+      afterUpload: (_blob, end) => {
+        if (crash && end > 300_000) {
+          crash = false;
+          throw new Error('simulated crash after upload, before checkpoint');
+        }
+      },
+    });
+    const blob = await appendBlob(stack, hourBlob(server, HOUR));
+    const s = new SessionScript('6a3.1', 301, 'carol', 'hr', at(1), server, 300);
+    await append(blob, bytesOf([...s.connect(), ...s.audit(2500), ...s.disconnect()]));
+    const plan = () => planLive(ctx.store, at(30), 15 * 60_000, [serverPath(server)]);
+    await expect(runSweep(await plan(), ctx.deps)).rejects.toThrow(/simulated crash/);
+    await runSweep(await plan(), ctx.deps);
+    const rows = acceptedFor(stack, server);
+    const duplicates = rows.length - new Set(rows.map((r) => r.RecordId)).size;
+    expect(duplicates).toBeGreaterThan(0); // the re-shipped range
+    expectExactlyOnce(rows, s.expected, { otherRows: 2, duplicatesAllowed: true });
+  });
+
+  it('throttling and 5xx storms: every row once, nothing dead-lettered', async () => {
+    const server = 'pg-storm';
+    const { ctx } = await scenario(stack, { now: () => at(30), flushBytes: 150_000 });
+    const blob = await appendBlob(stack, hourBlob(server, HOUR));
+    const s = new SessionScript('6a4.1', 401, 'dave', 'ops', at(1), server, 300);
+    await append(blob, bytesOf([...s.connect(), ...s.audit(1500), ...s.disconnect()]));
+    stack.ingestion.setOnRequest((_rows, i) => (i % 2 === 0 ? { status: 429, retryAfter: '0.05' } : i % 3 === 0 ? { status: 503 } : i % 5 === 0 ? { status: 500, delayMs: 50 } : null));
+    const summary = await runSweep(await planLive(ctx.store, at(30), 15 * 60_000, [serverPath(server)]), ctx.deps);
+    stack.ingestion.setOnRequest(undefined);
+    expect(summary.deadLettered).toBe(0);
+    expect(ctx.sink.counters.retries).toBeGreaterThan(3);
+    expectExactlyOnce(acceptedFor(stack, server), s.expected, { otherRows: 2 });
+  });
+
+  it("a session whose connection lines are in the previous hour's blob is still attributed", async () => {
+    const server = 'pg-hours';
+    let now = at(50);
+    const { ctx } = await scenario(stack, { now: () => now });
+    const s = new SessionScript('6a5.1', 501, 'erin', 'finance', at(50), server);
+    const first = await appendBlob(stack, hourBlob(server, HOUR));
+    await append(first, bytesOf([...s.connect(), ...s.audit(3)]));
+    await runSweep(await planLive(ctx.store, now, 15 * 60_000, [serverPath(server)]), ctx.deps);
+    now = at(70); // the next hour; a new sweep invocation (fresh pipeline, sessions from state)
+    const second = await appendBlob(stack, hourBlob(server, at(60)));
+    await append(second, bytesOf([...s.audit(4), ...s.disconnect()]));
+    await runSweep(await planLive(ctx.store, now, 15 * 60_000), ctx.deps);
+    expectExactlyOnce(acceptedFor(stack, server), s.expected, { otherRows: 2 });
+  });
+
+  it('the function handlers: blobCreated starts a blob, the timer sweep follows its growth', async () => {
+    const server = 'pg-functions';
+    const now = new Date();
+    const hour = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), now.getUTCHours()));
+    const settings = loadSettings({
+      PGAUDIT_INGESTION_ENDPOINT: stack.ingestion.endpoint,
+      PGAUDIT_DCR_IMMUTABLE_ID: TEST_RULE_ID,
+      PGAUDIT_LOGS_STORAGE: stack.azurite.connectionString,
+      PGAUDIT_STATE_STORAGE: stack.azurite.connectionString,
+      PGAUDIT_STATE_CONTAINER: 'fn-state',
+      PGAUDIT_DEADLETTER_CONTAINER: 'fn-dead',
+    });
+    useRuntime(await createRuntime(settings, stack.clients()));
+    const logs: string[] = [];
+    const context = (name?: string) =>
+      new InvocationContext({ functionName: name ? 'blobCreated' : 'sweep', triggerMetadata: name ? { name } : {}, logHandler: (_level, ...args) => void logs.push(args.join(' ')) });
+    const name = hourBlob(server, hour);
+    const blob = await appendBlob(stack, name);
+    const s = new SessionScript('6a6.1', 601, 'frank', 'web', hour, server);
+    await append(blob, bytesOf([...s.connect(), ...s.audit(5)]));
+    await onBlobCreated(Buffer.alloc(0), context(name));
+    await append(blob, bytesOf([...s.audit(5), ...s.disconnect()]));
+    await onSweep({}, context());
+    useRuntime(null);
+    expectExactlyOnce(acceptedFor(stack, server), s.expected, { otherRows: 2 });
+    const summaries = logs.filter((l) => l.includes('"event":"pgaudit-ingest.summary"')).map((l) => JSON.parse(l) as { trigger: string; shipped: number; rowsByEventType: Record<string, number> });
+    expect(summaries.map((x) => [x.trigger, x.shipped])).toEqual([['blobCreated', 6], ['sweep', 6]]);
+    expect(summaries[1]?.rowsByEventType.AUDIT).toBe(5);
+  });
+});

@@ -1,0 +1,96 @@
+// Shared pieces of the delivery scenarios: a shipping context over the real stack, blob appends,
+// and the one assertion every scenario makes — each expected row arrived exactly once.
+import { randomUUID } from 'node:crypto';
+import { expect } from 'vitest';
+import type { AppendBlobClient } from '@azure/storage-blob';
+import { createShipContext, type ShipConfig, type ShipContext } from '../../src/ship/ship-context.js';
+import { STREAM_NAME } from '../../src/schema.js';
+import type { Stack } from '../support/stack.js';
+import { TEST_RULE_ID } from '../support/stack.js';
+import { auditKey, type ExpectedAudit } from './workload.js';
+
+export const LOGS = 'insights-logs-postgresqllogs';
+
+export interface Scenario {
+  readonly ctx: ShipContext;
+  readonly messages: string[];
+}
+
+/** A shipping context as the functions build it, on containers private to this scenario. */
+export async function scenario(stack: Stack, overrides: Partial<ShipConfig> = {}): Promise<Scenario> {
+  const id = randomUUID().slice(0, 8);
+  const messages: string[] = [];
+  const ctx = createShipContext(
+    {
+      ruleId: TEST_RULE_ID,
+      stream: STREAM_NAME,
+      logsContainer: LOGS,
+      stateContainer: `state-${id}`,
+      deadLetterContainer: `dead-${id}`,
+      pipelineOptions: {},
+      graceMs: 15 * 60_000,
+      flushBytes: 8_000_000,
+      concurrency: 2,
+      sinkOptions: { retry: { maxAttempts: 8, baseDelayMs: 20, maxDelayMs: 2000 } },
+      ...overrides,
+    },
+    stack.clients(),
+    (m) => messages.push(m),
+  );
+  await ctx.ensureContainers();
+  await stack.blobs.getContainerClient(LOGS).createIfNotExists();
+  return { ctx, messages };
+}
+
+export async function appendBlob(stack: Stack, name: string): Promise<AppendBlobClient> {
+  const blob = stack.blobs.getContainerClient(LOGS).getAppendBlobClient(name);
+  await blob.createIfNotExists();
+  return blob;
+}
+
+/** Appends in blocks of at most 4 MB (the append-block limit). */
+export async function append(blob: AppendBlobClient, bytes: Buffer): Promise<void> {
+  for (let i = 0; i < bytes.length; i += 4 * 1024 * 1024) {
+    const part = bytes.subarray(i, i + 4 * 1024 * 1024);
+    await blob.appendBlock(part, part.length);
+  }
+}
+
+/** Rows accepted by the endpoint for one server. */
+export function acceptedFor(stack: Stack, server: string): Record<string, unknown>[] {
+  return stack.ingestion.accepted.filter((r) => r.ServerName === server);
+}
+
+/**
+ * Every expected AUDIT row arrived exactly once with the right attribution, and nothing else
+ * arrived twice unless `allowDuplicatesOf` (a crash between upload and checkpoint) — then every
+ * duplicate carries the RecordId of its original.
+ */
+export function expectExactlyOnce(rows: Record<string, unknown>[], expected: readonly ExpectedAudit[], opts: { otherRows?: number; duplicatesAllowed?: boolean } = {}): void {
+  const byRecordId = new Map<string, Record<string, unknown>[]>();
+  for (const r of rows) {
+    const list = byRecordId.get(r.RecordId as string) ?? [];
+    list.push(r);
+    byRecordId.set(r.RecordId as string, list);
+  }
+  const duplicates = [...byRecordId.values()].filter((l) => l.length > 1);
+  if (!opts.duplicatesAllowed) expect(duplicates.length, 'rows delivered more than once').toBe(0);
+  for (const list of duplicates) for (const r of list) expect(r).toEqual(list[0]);
+  const unique = [...byRecordId.values()].map((l) => l[0]!);
+
+  const audits = unique.filter((r) => r.EventType === 'AUDIT');
+  const seen = new Map<string, Record<string, unknown>>();
+  for (const r of audits) {
+    const key = auditKey(r.SessionId as string, r.StatementId as number);
+    expect(seen.has(key), `AUDIT ${key} delivered under two RecordIds`).toBe(false);
+    seen.set(key, r);
+  }
+  expect(audits.length).toBe(expected.length);
+  for (const e of expected) {
+    const r = seen.get(auditKey(e.session, e.statementId));
+    expect(r, `AUDIT ${auditKey(e.session, e.statementId)} missing`).toBeDefined();
+    expect({ user: r!.UserName, db: r!.DatabaseName }).toEqual({ user: e.user, db: e.database });
+  }
+  if (opts.otherRows !== undefined) expect(unique.length - audits.length).toBe(opts.otherRows);
+  expect(unique.filter((r) => r.EventType === 'UNPARSED' || r.EventType === 'GAP')).toEqual([]);
+}
