@@ -13,7 +13,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const targetMb = Number(process.env.BENCH_MB ?? 300);
 const runs = Number(process.env.BENCH_RUNS ?? 3);
-const fixtures = (process.env.BENCH_FIXTURES ?? ['azure-default', 'rds', 'pid-only'].map((s) => join(root, 'test', 'fixtures', 'pg15', `${s}.PT1H.json`)).join(','))
+// One style, so one log_line_prefix fits every line: the Flexible Server default `%t-%c-`.
+const fixtures = (process.env.BENCH_FIXTURES ?? ['h00', 'h01'].map((h) => join(root, 'test', 'fixtures', 'pg15', 'azure-default', `${h}.PT1H.json`)).join(','))
   .split(',')
   .filter((f) => existsSync(f));
 if (fixtures.length === 0) {
@@ -34,7 +35,7 @@ async function buildBlob() {
     // Session ids (%c = hex.hex) and pids differ per copy: each copy is a new set of sessions.
     const tag = k.toString(16);
     let chunk = '';
-    for (const l of lines) chunk += l.replace(/([0-9a-f]{8})\.([0-9a-f]+)/g, (_m, a, b) => `${a}.${b}${tag}`).replace(/"processId": ?(\d+)/, (_m, p) => `"processId": ${Number(p) * 1000 + (k % 1000)}`) + '\n';
+    for (const l of lines) chunk += l.replace(/-([0-9a-f]{8})\.([0-9a-f]+)-/g, (_m, a, b) => `-${a}.${b}${tag}-`).replace(/"processId": ?(\d+)/, (_m, p) => `"processId": ${Number(p) * 1000 + (k % 1000)}`) + '\n';
     if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
   }
   await new Promise((r) => out.end(r));
