@@ -1,0 +1,117 @@
+// Alerting and exploration on the parsed columns: an action group, scheduled query rules, a query
+// pack with saved queries and a workspace function PgAudit(). Every query is a .kql file under
+// infra/kql (checked by Kusto.Language in the tests); parameters replace their `let` defaults.
+param location string
+param baseName string
+param workspaceId string
+param alertEmail string
+param changeWindowStartHour int
+param changeWindowEndHour int
+param ddlUsers array
+param authFailureThreshold int
+param sensitiveTables array
+
+var ddlQuery = replace(replace(replace(loadTextContent('../kql/alert-ddl-outside-window.kql'),
+  'let ChangeWindowStartHour = 22;', 'let ChangeWindowStartHour = ${changeWindowStartHour};'),
+  'let ChangeWindowEndHour = 4;', 'let ChangeWindowEndHour = ${changeWindowEndHour};'),
+  'let DdlUsers = dynamic(["migrations"]);', 'let DdlUsers = dynamic(${string(ddlUsers)});')
+
+var alerts = [
+  { name: 'role-changes', severity: 2, description: 'Role or privilege change (CREATE/ALTER/DROP ROLE, GRANT, REVOKE).', query: loadTextContent('../kql/alert-role-changes.kql'), threshold: 0 }
+  { name: 'ddl-outside-window', severity: 2, description: 'DDL outside the change window or by an unexpected user.', query: ddlQuery, threshold: 0 }
+  {
+    name: 'auth-failure-burst'
+    severity: 1
+    description: 'Burst of failed logins from one client.'
+    query: replace(loadTextContent('../kql/alert-auth-failure-burst.kql'), 'let Threshold = 10;', 'let Threshold = ${authFailureThreshold};')
+    threshold: 0
+  }
+  {
+    name: 'sensitive-table-reads'
+    severity: 3
+    description: 'Read of a table marked sensitive.'
+    query: replace(loadTextContent('../kql/alert-sensitive-reads.kql'), 'let SensitiveTables = dynamic(["public.accounts"]);', 'let SensitiveTables = dynamic(${string(sensitiveTables)});')
+    threshold: 0
+  }
+  { name: 'audit-gaps', severity: 1, description: 'Audit records were lost upstream (statement-id gap) or could not be parsed.', query: loadTextContent('../kql/alert-gaps.kql'), threshold: 0 }
+]
+
+resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
+  name: 'ag-${baseName}'
+  location: 'global'
+  properties: {
+    groupShortName: take('pgaudit', 12)
+    enabled: true
+    emailReceivers: empty(alertEmail) ? [] : [{ name: 'security', emailAddress: alertEmail, useCommonAlertSchema: true }]
+  }
+}
+
+resource rules 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [
+  for a in alerts: {
+    name: 'pgaudit-${a.name}-${baseName}'
+    location: location
+    properties: {
+      displayName: 'pgAudit: ${a.name}'
+      description: a.description
+      severity: a.severity
+      enabled: true
+      scopes: [workspaceId]
+      evaluationFrequency: 'PT5M'
+      windowSize: 'PT15M'
+      criteria: {
+        allOf: [
+          {
+            query: a.query
+            timeAggregation: 'Count'
+            operator: 'GreaterThan'
+            threshold: a.threshold
+            failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+          }
+        ]
+      }
+      actions: { actionGroups: [actionGroup.id] }
+    }
+  }
+]
+
+var savedQueries = [
+  { id: guid(baseName, 'who-touched-table'), displayName: 'pgAudit: who touched table X', body: loadTextContent('../kql/query-who-touched-table.kql') }
+  { id: guid(baseName, 'user-activity'), displayName: 'pgAudit: activity of user Y', body: loadTextContent('../kql/query-user-activity.kql') }
+  { id: guid(baseName, 'failed-statements'), displayName: 'pgAudit: failed statements', body: loadTextContent('../kql/query-failed-statements.kql') }
+  { id: guid(baseName, 'session-timeline'), displayName: 'pgAudit: session timeline', body: loadTextContent('../kql/query-session-timeline.kql') }
+]
+
+resource queryPack 'Microsoft.OperationalInsights/queryPacks@2019-09-01' = {
+  name: 'pack-${baseName}'
+  location: location
+  properties: {}
+}
+
+resource queries 'Microsoft.OperationalInsights/queryPacks/queries@2019-09-01' = [
+  for q in savedQueries: {
+    parent: queryPack
+    name: q.id
+    properties: {
+      displayName: q.displayName
+      body: q.body
+      related: { categories: ['security', 'audit'] }
+      tags: { labels: ['pgaudit'] }
+    }
+  }
+]
+
+resource workspace 'Microsoft.OperationalInsights/workspaces@2022-10-01' existing = {
+  name: last(split(workspaceId, '/'))
+}
+
+resource pgAuditFunction 'Microsoft.OperationalInsights/workspaces/savedSearches@2020-08-01' = {
+  parent: workspace
+  name: 'pgaudit-function'
+  properties: {
+    category: 'pgAudit'
+    displayName: 'PgAudit(): deduplicated audit rows'
+    functionAlias: 'PgAudit'
+    query: loadTextContent('../kql/function-pgaudit.kql')
+    version: 2
+  }
+}
