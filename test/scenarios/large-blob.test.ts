@@ -41,6 +41,7 @@ it(`a ${TARGET_MB} MB blob ships completely with peak RSS ≤ 256 MB`, async () 
     written += bytes.length;
     expectedRows += s.expected.length + 2;
   }
+  const started = performance.now();
   const run = await runCli(
     ['ship', '--prefix', serverPath(server), '--state-container', 'large-state', '--endpoint', stack.ingestion.endpoint, '--rule-id', TEST_RULE_ID, '--stream', STREAM_NAME],
     { NODE_EXTRA_CA_CERTS: caFile(stack.ingestion.ca), PGAUDIT_STORAGE: stack.azurite.connectionString, NODE_OPTIONS: process.env.LARGE_NODE_OPTIONS ?? '' },
@@ -50,6 +51,12 @@ it(`a ${TARGET_MB} MB blob ships completely with peak RSS ≤ 256 MB`, async () 
   expect(rows.length).toBe(expectedRows);
   expect(new Set(rows.map((r) => r.RecordId)).size).toBe(expectedRows);
   const mb = (n: number): string => (n / 1024 / 1024).toFixed(0);
-  console.log(`large blob: ${mb(written)} MB, ${expectedRows} rows, peak RSS ${mb(run.maxRssBytes)} MB`);
+  const seconds = (performance.now() - started) / 1000;
+  const uploads = stack.ingestion.requests.filter((r) => r.status === 204);
+  const perRequest = uploads.reduce((n, r) => n + r.bytes, 0) / uploads.length;
+  console.log(
+    `large blob: ${mb(written)} MB, ${expectedRows} rows in ${seconds.toFixed(1)} s (${Math.round(expectedRows / seconds)} rows/s, ${(written / 1e6 / seconds).toFixed(1)} MB/s), ` +
+      `${uploads.length} uploads of ${(perRequest / 1e6).toFixed(3)} MB JSON on average, peak RSS ${mb(run.maxRssBytes)} MB`,
+  );
   expect(run.maxRssBytes).toBeLessThanOrEqual(RSS_LIMIT);
 }, 900_000);
