@@ -1,61 +1,124 @@
-// Starts a real Azurite blob service (npm package) on a free port, in memory, for one test file.
+// Starts a real Azurite blob service (the npm package in node_modules) on a free port, in memory.
+//
+//   const azurite = await startAzurite();          // beforeAll
+//   BlobServiceClient.fromConnectionString(azurite.connectionString)
+//   await azurite.close();                         // afterAll
+//
+// Azurite prints "Azurite Blob service successfully listens on http://127.0.0.1:<port>" on stdout
+// even with --silent (--silent only turns the access log off), so the port is read from there.
+// The process runs in its own process group: close() signals the whole group (SIGTERM, then
+// SIGKILL after 3 s) and resolves once it has exited. If a test never calls close(), an exit hook
+// kills the group, and a watchdog preloaded into Azurite exits when this process's end of its
+// stdin pipe closes (the worker died or was killed).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 export interface AzuriteHandle {
   readonly port: number;
+  /** `http://127.0.0.1:<port>/devstoreaccount1` */
   readonly blobEndpoint: string;
+  /** Shared-key connection string for devstoreaccount1 (usable by BlobServiceClient.fromConnectionString). */
   readonly connectionString: string;
+  /** The process id (the process group id too). */
+  readonly pid: number;
+  /** Everything Azurite wrote to stdout/stderr so far (for diagnostics). */
+  output(): string;
   close(): Promise<void>;
 }
 
-const ACCOUNT = 'devstoreaccount1';
-// Azurite's published development key (not a secret).
-const KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
-const BIN = path.resolve(import.meta.dirname, '../../node_modules/.bin/azurite-blob');
+export interface AzuriteOptions {
+  /** How long to wait for the "listens on" line (default 15 s). */
+  readonly timeoutMs?: number;
+  /** Port to listen on (default 0: a free one). */
+  readonly port?: number;
+  /** Extra command-line arguments (e.g. ['--debug', '/tmp/azurite-debug.log']). */
+  readonly extraArgs?: readonly string[];
+}
 
-export async function startAzurite(timeoutMs = 20_000): Promise<AzuriteHandle> {
-  const child = spawn(
-    BIN,
-    ['--blobHost', '127.0.0.1', '--blobPort', '0', '--inMemoryPersistence', '--skipApiVersionCheck', '--loose', '--disableTelemetry'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`Azurite did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs);
-    const fail = (err: Error): void => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(err);
-    };
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      const m = /listens on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('error', fail);
-    child.on('exit', (code) => fail(new Error(`Azurite exited (${code}) before listening:\n${output}`)));
+export const AZURITE_ACCOUNT = 'devstoreaccount1';
+/** Azurite's published development key (documented, not a secret). */
+export const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+const BIN = path.resolve(import.meta.dirname, '../../node_modules/.bin/azurite-blob');
+// Preloaded into Azurite: exit when our end of its stdin closes, i.e. when this process is gone
+// even if it was killed without running exit hooks (vitest ends workers with signals).
+const WATCHDOG = `data:text/javascript,process.stdin.on('end',()=>process.exit(0)).resume()`;
+const LISTENS = /successfully listens on http:\/\/127\.0\.0\.1:(\d+)/;
+
+export function azuriteConnectionString(port: number): string {
+  return `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=http://127.0.0.1:${port}/${AZURITE_ACCOUNT};`;
+}
+
+export async function startAzurite(options: AzuriteOptions = {}): Promise<AzuriteHandle> {
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  // In-memory persistence writes no data files (and refuses --location); running in a temporary
+  // directory keeps any stray file (e.g. a relative --debug log) out of the repository.
+  const cwd = mkdtempSync(path.join(tmpdir(), 'azurite-'));
+  const args = [
+    '--blobHost', '127.0.0.1', '--blobPort', String(options.port ?? 0), '--inMemoryPersistence', '--silent', '--skipApiVersionCheck', '--loose', '--disableTelemetry',
+    ...(options.extraArgs ?? []),
+  ];
+  const child = spawn(process.execPath, ['--import', WATCHDOG, realpathSync(BIN), ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  let stdout = '';
+  let stderr = '';
+  const killGroup = (signal: NodeJS.Signals): void => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, signal);
+    } catch {
+      // already gone
+    }
+  };
+  const onProcessExit = (): void => killGroup('SIGKILL');
+  process.once('exit', onProcessExit);
+  child.stdout.on('data', (c: Buffer) => void (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => void (stderr += c.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => {
+    process.removeListener('exit', onProcessExit);
+    rmSync(cwd, { recursive: true, force: true });
   });
-  child.removeAllListeners('exit');
-  const blobEndpoint = `http://127.0.0.1:${port}/${ACCOUNT}`;
+  const describe = (): string => `${BIN} ${args.join(' ')}\n--- stderr ---\n${stderr}\n--- stdout ---\n${stdout}`;
+
+  const port = await new Promise<number>((resolve, reject) => {
+    const done = (err: Error | null, value?: number): void => {
+      clearTimeout(timer);
+      clearInterval(poll);
+      child.removeListener('error', onError);
+      child.removeListener('exit', onExit);
+      if (err) {
+        killGroup('SIGKILL');
+        reject(err);
+      } else resolve(value!);
+    };
+    const check = (): void => {
+      const m = LISTENS.exec(stdout);
+      if (m) done(null, Number(m[1]));
+    };
+    const onError = (err: Error): void => done(new Error(`Azurite could not be spawned: ${err.message}\n${describe()}`, { cause: err }));
+    const onExit = (code: number | null, signal: string | null): void => done(new Error(`Azurite exited (code ${code}, signal ${signal}) before listening:\n${describe()}`));
+    const timer = setTimeout(() => done(new Error(`Azurite did not start within ${timeoutMs} ms:\n${describe()}`)), timeoutMs);
+    const poll = setInterval(check, 20);
+    child.on('error', onError);
+    child.on('exit', onExit);
+  });
+
+  const blobEndpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
   return {
     port,
     blobEndpoint,
-    connectionString: `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${KEY};BlobEndpoint=${blobEndpoint};`,
-    close: () => stop(child),
+    connectionString: azuriteConnectionString(port),
+    pid: child.pid!,
+    output: () => `${stdout}${stderr}`,
+    close: () => stop(child, exited, killGroup),
   };
 }
 
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-  });
+function stop(child: ChildProcess, exited: Promise<void>, killGroup: (s: NodeJS.Signals) => void): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    killGroup('SIGTERM');
+    const force = setTimeout(() => killGroup('SIGKILL'), 3000);
+    void exited.then(() => clearTimeout(force));
+  }
+  return exited;
 }
