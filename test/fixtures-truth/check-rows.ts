@@ -1,4 +1,11 @@
-// Compares parser rows with the generator's truth rows (from PostgreSQL's jsonlog), field by field.
+// Compares parser rows with the generator's truth rows (scripts/fixtures/truth.ts, from
+// PostgreSQL's jsonlog), field by field, table-driven. Truth text is raw; the expectations of
+// redaction and the statement cap are applied here:
+// - redaction: every secret the truth row lists is replaced by <REDACTED>, quotes included when
+//   it was an SQL literal ('secret' → <REDACTED>) — the built-in rules' exact behaviour for the
+//   fixtures' secrets; Redacted is true exactly when the truth row holds a secret;
+// - cap: Statement, Parameter(s), Message and Detail keep their first `cap` characters;
+//   StatementLength is the redacted length, StatementTruncated whether it exceeds the cap.
 import { REDACTED } from '../../src/enrich/redact.js';
 import type { PgAuditRow } from '../../src/schema.js';
 
@@ -12,51 +19,93 @@ export interface TruthRow extends Record<string, unknown> {
 }
 
 export interface Mismatch {
+  readonly style: string;
   readonly at: string;
   readonly field: string;
   readonly expected: unknown;
   readonly actual: unknown;
 }
 
-const SKIP = new Set(['secrets', 'gapFrom', 'gapTo', 'Statement', 'Message', 'Detail', 'Parameter', 'Parameters']);
-const TEXT = ['Statement', 'Message', 'Detail', 'Parameter'] as const;
-
-/** The cap as the pipeline applies it: first `cap` characters, with the original length kept. */
-function capped(text: string, cap: number): string {
-  return text.length > cap ? text.slice(0, cap) : text;
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of [...secrets].sort((a, b) => b.length - a.length)) out = out.replaceAll(`'${s}'`, REDACTED).replaceAll(s, REDACTED);
+  return out;
 }
 
-export function compareRow(truth: TruthRow, row: PgAuditRow, cap: number): Mismatch[] {
-  const at = `${truth.SourceBlob}@${truth.SourceOffset} ${truth.EventType}`;
-  const out: Mismatch[] = [];
+const cut = (text: string, cap: number): string => (text.length > cap ? text.slice(0, cap) : text);
+
+interface Ctx {
+  readonly t: TruthRow;
+  readonly cap: number;
+  readonly secrets: readonly string[];
+}
+
+const text = (field: string) => (c: Ctx): unknown => {
+  const v = c.t[field];
+  return typeof v === 'string' ? cut(redactSecrets(v, c.secrets), c.cap) : (v ?? null);
+};
+const same = (field: string) => (c: Ctx): unknown => c.t[field] ?? null;
+const redactedStatement = (c: Ctx): string | null => (typeof c.t.Statement === 'string' ? redactSecrets(c.t.Statement, c.secrets) : null);
+
+type Rule = readonly [column: string, expected: (c: Ctx) => unknown];
+const asIs = (...fields: string[]): Rule[] => fields.map((f): Rule => [f, same(f)]);
+
+/** Column → expected value, for every row that is not a GAP. */
+const ROW_RULES: readonly Rule[] = [
+  ...asIs('TimeGenerated', 'EventTime', 'EventType', 'ServerName', 'ServerResourceId', 'Severity', 'SqlState', 'ProcessId', 'SessionId', 'SessionLine'),
+  ...asIs('UserName', 'DatabaseName', 'ApplicationName', 'ClientHost', 'ClientPort'),
+  ...asIs('AuditType', 'StatementId', 'SubstatementId', 'Class', 'Command', 'ObjectType', 'ObjectName', 'Rows'),
+  ['Statement', text('Statement')],
+  ['StatementLength', (c) => redactedStatement(c)?.length ?? null],
+  ['StatementTruncated', (c) => { const s = redactedStatement(c); return s === null ? null : s.length > c.cap; }],
+  ['Parameter', text('Parameter')],
+  ['Parameters', (c) => (Array.isArray(c.t.Parameters) ? (c.t.Parameters as (string | null)[]).map((v) => (v === null ? null : cut(redactSecrets(v, c.secrets), c.cap))) : null)],
+  ['Message', text('Message')],
+  ['Detail', text('Detail')],
+  ['Redacted', (c) => c.secrets.length > 0],
+  ['SourceBlob', same('SourceBlob')],
+  ['SourceOffset', same('SourceOffset')],
+];
+
+/** What the truth knows of a GAP independently: whose session, where, and the missing ids. */
+const GAP_RULES: readonly Rule[] = [
+  ['EventType', same('EventType')],
+  ['SessionId', same('SessionId')],
+  ['ProcessId', same('ProcessId')],
+  ['StatementId', (c) => c.t.gapFrom],
+  ['SourceBlob', same('SourceBlob')],
+  ['SourceOffset', same('SourceOffset')],
+];
+
+export function compareRow(style: string, t: TruthRow, row: PgAuditRow | undefined, cap: number): Mismatch[] {
+  const at = `${t.SourceBlob}@${t.SourceOffset} ${t.EventType}`;
+  if (!row) return [{ style, at, field: '(row)', expected: t.EventType, actual: 'missing' }];
   const actual = row as unknown as Record<string, unknown>;
-  const check = (field: string, expected: unknown, got: unknown): void => {
-    if (JSON.stringify(expected) !== JSON.stringify(got)) out.push({ at, field, expected, actual: got });
-  };
-  for (const [field, expected] of Object.entries(truth)) if (!SKIP.has(field)) check(field, expected, actual[field]);
-  if (truth.EventType === 'GAP') {
-    const text = `${String(row.Message)}`;
-    if (!text.includes(String(truth.gapFrom)) || !text.includes(String(truth.gapTo))) out.push({ at, field: 'Message', expected: `names ${truth.gapFrom}..${truth.gapTo}`, actual: text });
-    return out;
+  const ctx: Ctx = { t, cap, secrets: t.secrets ?? [] };
+  const out: Mismatch[] = [];
+  for (const [field, expect] of t.EventType === 'GAP' ? GAP_RULES : ROW_RULES) {
+    const expected = expect(ctx);
+    if (JSON.stringify(expected) !== JSON.stringify(actual[field] ?? null)) out.push({ style, at, field, expected, actual: actual[field] ?? null });
   }
-  const secrets = truth.secrets ?? [];
-  for (const field of TEXT) {
-    const expected = truth[field];
-    if (expected === undefined) continue;
-    const got = actual[field];
-    if (typeof expected === 'string' && secrets.some((s) => expected.includes(s))) {
-      // The secret must be gone, replaced by the marker; the rest of the text is the parser's business.
-      for (const s of secrets) if (String(got).includes(s)) out.push({ at, field, expected: `no secret ${s}`, actual: got });
-      if (!String(got).includes(REDACTED)) out.push({ at, field, expected: `contains ${REDACTED}`, actual: got });
-      continue;
-    }
-    check(field, typeof expected === 'string' ? capped(expected, cap) : expected, got);
+  if (t.EventType === 'GAP') {
+    const names = String(row.Message).includes(t.gapFrom === t.gapTo ? ` ${t.gapFrom} ` : `${t.gapFrom}..${t.gapTo}`);
+    if (!names) out.push({ style, at, field: 'Message', expected: `names statement ids ${t.gapFrom}..${t.gapTo}`, actual: row.Message });
   }
-  if (truth.Parameters !== undefined && !secrets.length) check('Parameters', truth.Parameters, row.Parameters);
-  if (secrets.length) check('Redacted', true, row.Redacted);
-  if (typeof truth.Statement === 'string') {
-    check('StatementLength', secrets.length ? row.StatementLength : truth.Statement.length, row.StatementLength);
-    check('StatementTruncated', !secrets.length && truth.Statement.length > cap ? true : row.StatementTruncated, row.StatementTruncated);
+  for (const s of ctx.secrets) {
+    if (JSON.stringify(row).includes(s)) out.push({ style, at, field: '(any)', expected: `no secret ${s}`, actual: 'leaked' });
   }
+  if (typeof row.RecordId !== 'string' || !/^[0-9a-f]{64}$/.test(row.RecordId)) out.push({ style, at, field: 'RecordId', expected: 'hex SHA-256', actual: row.RecordId });
   return out;
+}
+
+/** All mismatches of a style (rows in output order), plus a row-count mismatch. */
+export function compareRows(style: string, truth: readonly TruthRow[], rows: readonly PgAuditRow[], cap: number): Mismatch[] {
+  const out = truth.flatMap((t, i) => compareRow(style, t, rows[i], cap));
+  if (rows.length !== truth.length) out.push({ style, at: '(all)', field: '(row count)', expected: truth.length, actual: rows.length });
+  return out;
+}
+
+export function formatMismatches(list: readonly Mismatch[], limit = 20): string {
+  const shown = list.slice(0, limit).map((m) => `  ${m.style} ${m.at} ${m.field}: expected ${JSON.stringify(m.expected)?.slice(0, 300)}, got ${JSON.stringify(m.actual)?.slice(0, 300)}`);
+  return `${list.length} mismatch(es)${list.length > limit ? ` (first ${limit})` : ''}:\n${shown.join('\n')}`;
 }
