@@ -58,9 +58,12 @@ export interface PrefixEscape {
   readonly assign: (fields: PrefixFields, text: string) => void;
 }
 
-// `%t`/`%s`: "%Y-%m-%d %H:%M:%S %Z"; `%m` adds milliseconds. %Z is a zone abbreviation or offset.
-const TIME = String.raw`\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} [^\s]+`;
-const TIME_MS = String.raw`\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3} [^\s]+`;
+// `%t`/`%s`: "%Y-%m-%d %H:%M:%S %Z"; `%m` adds milliseconds. %Z is a zone abbreviation (UTC, CEST)
+// or a numeric offset (+03, -0330): letters, digits and signs only. It must not take a colon, or
+// in `%t:%r:` it would swallow the colons of an IPv6 client address (`UTC:::1(5432):`).
+const ZONE = String.raw`[A-Za-z0-9+-]+`;
+const TIME = String.raw`\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} ${ZONE}`;
+const TIME_MS = String.raw`\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3} ${ZONE}`;
 /** Any text on the line, shortest first (names may hold spaces, commas, quotes). */
 const FREE_TEXT = String.raw`[^\n]*?`;
 
@@ -93,7 +96,9 @@ export const PREFIX_ESCAPES: readonly PrefixEscape[] = [
   { letter: 'a', meaning: 'application name', pattern: FREE_TEXT, assign: (f, t) => void (f.applicationName ??= known(t)) },
   { letter: 'u', meaning: 'user name', pattern: FREE_TEXT, assign: (f, t) => void (f.userName ??= known(t)) },
   { letter: 'd', meaning: 'database name', pattern: FREE_TEXT, assign: (f, t) => void (f.databaseName ??= known(t)) },
-  { letter: 'r', meaning: 'remote host and port', pattern: String.raw`[^\s]*?`, assign: assignRemote },
+  // `host(port)` for TCP clients, tried first so that an IPv6 host's colons stay in the host
+  // (`%t:%r:` → `UTC:::1(5432):`); else `[local]`, a host without port, or nothing (no session).
+  { letter: 'r', meaning: 'remote host and port', pattern: String.raw`[^\s(]+\(\d+\)|[^\s]*?`, assign: assignRemote },
   { letter: 'h', meaning: 'remote host', pattern: String.raw`[^\s]*?`, assign: (f, t) => void (f.clientHost ??= known(t)) },
   { letter: 'b', meaning: 'backend type', pattern: FREE_TEXT, assign: (f, t) => void (f.backendType ??= known(t)) },
   { letter: 'p', meaning: 'process id', pattern: String.raw`\d+`, assign: (f, t) => void (f.processId ??= int(t)) },

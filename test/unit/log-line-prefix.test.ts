@@ -26,6 +26,25 @@ describe('compileLogLinePrefix', () => {
       want: { clientHost: '10.0.0.5', clientPort: 51234, userName: 'app_user', databaseName: 'sales', processId: 4711, message: 'AUDIT: SESSION,1,1,READ,SELECT,,,select 1,<none>' },
     },
     {
+      // The time zone of %t never holds a colon; it must not swallow the colons of an IPv6 %r.
+      name: 'RDS style for an IPv6 client (::1)',
+      prefix: '%t:%r:%u@%d:[%p]:',
+      text: '2024-05-01 10:00:00 UTC:::1(51234):app_user@sales:[4711]:LOG:  AUDIT: SESSION,1,1,READ,SELECT,,,select 1,<none>',
+      want: { timestamp: '2024-05-01 10:00:00 UTC', clientHost: '::1', clientPort: 51234, userName: 'app_user', databaseName: 'sales', processId: 4711 },
+    },
+    {
+      name: 'RDS style for an IPv6 client (2001:db8::5) with %m',
+      prefix: '%m:%r:%u@%d:[%p]:',
+      text: '2024-05-01 10:00:00.123 UTC:2001:db8::5(5432):app_user@sales:[4711]:LOG:  connection authorized: user=app_user database=sales',
+      want: { timestamp: '2024-05-01 10:00:00.123 UTC', clientHost: '2001:db8::5', clientPort: 5432, userName: 'app_user' },
+    },
+    {
+      name: 'numeric time zone abbreviation (+0530) before a colon',
+      prefix: '%t:%h:',
+      text: '2024-05-01 10:00:00 +0530:fe80::1:LOG:  checkpoint starting: time',
+      want: { timestamp: '2024-05-01 10:00:00 +0530', clientHost: 'fe80::1' },
+    },
+    {
       name: 'RDS style for a Unix-socket client ([local]) and unknown user',
       prefix: '%t:%r:%u@%d:[%p]:',
       text: '2024-05-01 10:00:00 UTC:[local]:[unknown]@[unknown]:[99]:LOG:  connection received: host=[local]',
