@@ -1,83 +1,139 @@
-// A local HTTPS Logs Ingestion API that enforces the service's contract, so the real
-// @azure/monitor-ingestion client is what the tests exercise: POST
-// /dataCollectionRules/{dcr}/streams/{stream}?api-version=2023-01-01, a bearer token issued by the
-// managed-identity double, a (gzipped) JSON array of objects of at most 1 MB (uncompressed),
-// columns and value types of the PgAudit_CL schema; 204 on success. Faults can be injected.
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer } from 'node:https';
+// A local HTTPS Logs Ingestion API holding the service's contract, so the real
+// @azure/monitor-ingestion client is what tests exercise. Checks, in order:
+//   route  POST /dataCollectionRules/{ruleId}/streams/{stream}       else 404 NotFound
+//   api-version=2023-01-01                                           else 400 InvalidApiVersion
+//   Authorization: Bearer <token> with validateToken(token)          else 401 InvalidToken
+//   ruleId / stream configured at start                              else 404 DataCollectionRuleNotFound / InvalidStream
+//   body size ≤ 1,048,576 bytes                                      else 413 ContentLengthLimitExceeded
+//   Content-Encoding gzip (or none) that decodes                     else 400 InvalidContentEncoding
+//   a JSON array of objects, keys = schema columns, values fit types else 400 InvalidPayload
+//   then the injected fault, if any; else the rows are stored        → 204
+// Errors carry the service's body shape {"error":{"code","message"}}.
+//
+// Size: the service answers 413 {"error":{"code":"ContentLengthLimitExceeded","message":"Maximum
+// allowed content length: 1048576 bytes (1 MB). Provided content length: …"}}, i.e. it measures
+// the request's content length (the wire, gzipped when compressed); Microsoft's docs say the 1 MB
+// applies to compressed and uncompressed data. The default here, measure 'uncompressed', is the
+// stricter reading (uncompressed JSON ≤ 1 MiB; the wire is then smaller too): a client that passes
+// here passes there. measure 'wire' imitates the service's observed check only.
+// Schema: stricter than the service, which may silently drop undeclared columns or values it
+// cannot convert; here they are a 400 so that tests catch them.
+// The SDK refuses bearer tokens over plain http, so this is https with a self-signed certificate
+// for 127.0.0.1/localhost; trust it with trustingClientOptions(handle) (tlsOptions.ca of
+// @azure/core-rest-pipeline — no NODE_EXTRA_CA_CERTS, nothing global).
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, request } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import type { LogsIngestionClientOptions } from '@azure/monitor-ingestion';
 import selfsigned from 'selfsigned';
 import { COLUMNS, type TableColumnType } from '../../src/schema.js';
 
+export const INGESTION_API_VERSION = '2023-01-01';
 export const MAX_BODY_BYTES = 1_048_576;
+
+/** Column types of Log Analytics custom tables (a superset of what src/schema.ts uses today). */
+export type IngestionColumnType = TableColumnType | 'real' | 'guid';
 
 export interface Fault {
   readonly status?: number;
   readonly retryAfter?: string;
+  /** Error message (wrapped as {"error":{"code","message"}}) unless rawBody is set. */
   readonly body?: string;
+  readonly code?: string;
+  /** Sent verbatim as the response body (content-type application/json). */
+  readonly rawBody?: string;
   /** Answer after this long (with the fault's status, or normally when there is none). */
   readonly delayMs?: number;
+  /** Destroy the connection without an answer (a network error for the client). */
+  readonly reset?: boolean;
 }
 
 export interface RequestRecord {
   readonly status: number;
+  /** Uncompressed body bytes (the wire bytes when the body could not be decoded). */
   readonly bytes: number;
   readonly wireBytes: number;
   readonly rows: number;
   readonly gzip: boolean;
   readonly at: number;
+  readonly code?: string;
 }
+
+export interface RequestContext {
+  /** Number of requests answered before this one. */
+  readonly index: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly gzip: boolean;
+}
+
+/** Decides a fault for a valid request from its rows (when no injected fault is queued). */
+export type OnRequest = (rows: Record<string, unknown>[], index: number, context: RequestContext) => Fault | null | undefined;
 
 export interface IngestionOptions {
   readonly ruleId: string;
   readonly stream: string;
   readonly validateToken: (token: string) => boolean;
-  /** Decides a fault for a request from its rows (after the contract checks pass). */
-  readonly onRequest?: (rows: Record<string, unknown>[], index: number) => Fault | null;
+  readonly onRequest?: OnRequest;
+  /** Columns of the stream (default: COLUMNS of src/schema.ts). */
+  readonly columns?: readonly { readonly name: string; readonly type: IngestionColumnType }[];
+  /** Which size the 1 MiB limit applies to (default 'uncompressed'; see the header note). */
+  readonly measure?: 'uncompressed' | 'wire';
+  readonly maxBodyBytes?: number;
 }
 
 export interface IngestionHandle {
+  /** `https://127.0.0.1:<port>` */
   readonly endpoint: string;
+  /** PEM of the self-signed certificate (its own CA). */
   readonly ca: string;
   readonly accepted: Record<string, unknown>[];
   readonly requests: RequestRecord[];
-  /** Queue faults for the next requests, one per request. */
+  /** Queue faults for the next valid requests, one per request. */
   inject(...faults: Fault[]): void;
-  setOnRequest(fn: IngestionOptions['onRequest'] | undefined): void;
+  setOnRequest(fn: OnRequest | undefined): void;
+  /** Empty accepted, requests and the fault queue. */
+  reset(): void;
+  /** `/dataCollectionRules/<ruleId>/streams/<stream>?api-version=2023-01-01` with overrides. */
+  path(over?: { ruleId?: string; stream?: string; apiVersion?: string | null }): string;
   close(): Promise<void>;
 }
 
-const TYPES = new Map<string, TableColumnType>(COLUMNS.map((c) => [c.name, c.type]));
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})$/;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function fits(type: TableColumnType, v: unknown): boolean {
+export function fitsColumn(type: IngestionColumnType, v: unknown): boolean {
   if (v === null) return true;
   switch (type) {
     case 'string':
       return typeof v === 'string';
     case 'int':
-      return Number.isInteger(v) && Math.abs(v as number) <= 2 ** 31;
+      return Number.isInteger(v) && (v as number) >= -(2 ** 31) && (v as number) < 2 ** 31;
     case 'long':
       return Number.isSafeInteger(v);
+    case 'real':
+      return typeof v === 'number' && Number.isFinite(v);
     case 'boolean':
       return typeof v === 'boolean';
     case 'dateTime':
       return typeof v === 'string' && ISO.test(v) && !Number.isNaN(Date.parse(v));
+    case 'guid':
+      return typeof v === 'string' && GUID.test(v);
     case 'dynamic':
       return true;
   }
 }
 
-/** The first contract violation of a body's rows, as the service would word it. */
-export function violationOf(rows: unknown): string | null {
+/** The first contract violation of a body's rows, as the service would word it; null when fine. */
+export function violationOf(rows: unknown, columns: IngestionOptions['columns'] = COLUMNS): string | null {
+  const types = new Map<string, IngestionColumnType>(columns.map((c) => [c.name, c.type]));
   if (!Array.isArray(rows)) return 'the body must be a JSON array';
   for (const [i, row] of rows.entries()) {
     if (typeof row !== 'object' || row === null || Array.isArray(row)) return `element ${i} is not an object`;
     for (const [k, v] of Object.entries(row as Record<string, unknown>)) {
-      const type = TYPES.get(k);
+      const type = types.get(k);
       if (!type) return `element ${i}: column '${k}' is not declared in the stream`;
-      if (!fits(type, v)) return `element ${i}: value of '${k}' (${JSON.stringify(v).slice(0, 40)}) is not a ${type}`;
+      if (!fitsColumn(type, v)) return `element ${i}: value of '${k}' (${JSON.stringify(v).slice(0, 40)}) is not a ${type}`;
     }
   }
   return null;
@@ -92,51 +148,66 @@ export async function startIngestionEndpoint(options: IngestionOptions): Promise
   const accepted: Record<string, unknown>[] = [];
   const requests: RequestRecord[] = [];
   const faults: Fault[] = [];
+  const columns = options.columns ?? COLUMNS;
+  const maxBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
   let onRequest = options.onRequest;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const wire = Buffer.concat(chunks);
-    const gzip = /gzip/i.test(String(req.headers['content-encoding'] ?? ''));
+    const encoding = String(req.headers['content-encoding'] ?? '').trim().toLowerCase();
+    const gzip = encoding === 'gzip';
     let bytes = wire.length;
     let rows = 0;
-    const finish = (status: number, code?: string, message?: string, headers: Record<string, string> = {}): void => {
-      requests.push({ status, bytes, wireBytes: wire.length, rows, gzip, at: Date.now() });
-      res.writeHead(status, code ? { 'content-type': 'application/json', ...headers } : headers);
-      res.end(code ? JSON.stringify({ error: { code, message } }) : undefined);
+    const finish = (status: number, code?: string, message?: string, headers: Record<string, string> = {}, raw?: string): void => {
+      requests.push({ status, bytes, wireBytes: wire.length, rows, gzip, at: Date.now(), ...(code ? { code } : {}) });
+      const body = raw ?? (code ? JSON.stringify({ error: { code, message } }) : undefined);
+      res.writeHead(status, body !== undefined ? { 'content-type': 'application/json', ...headers } : headers);
+      res.end(body);
     };
     const url = new URL(req.url ?? '/', 'https://localhost');
     const m = /^\/dataCollectionRules\/([^/]+)\/streams\/([^/]+)$/.exec(url.pathname);
     if (req.method !== 'POST' || !m) return finish(404, 'NotFound', `no such route: ${req.method} ${url.pathname}`);
-    if (url.searchParams.get('api-version') !== '2023-01-01') return finish(400, 'InvalidApiVersion', 'api-version must be 2023-01-01');
-    const auth = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''));
-    if (!auth?.[1] || !options.validateToken(auth[1])) return finish(401, 'InvalidToken', 'missing or invalid bearer token');
-    if (decodeURIComponent(m[1] ?? '') !== options.ruleId) return finish(404, 'DataCollectionRuleNotFound', `unknown DCR ${m[1]}`);
-    if (decodeURIComponent(m[2] ?? '') !== options.stream) return finish(404, 'InvalidStream', `unknown stream ${m[2]}`);
-    let text: string;
-    try {
-      const body = gzip ? gunzipSync(wire) : wire;
-      bytes = body.length;
-      text = body.toString('utf8');
-    } catch {
-      return finish(400, 'InvalidContentEncoding', 'the body is not valid gzip');
+    if (url.searchParams.get('api-version') !== INGESTION_API_VERSION) {
+      return finish(400, 'InvalidApiVersion', `The api-version '${url.searchParams.get('api-version') ?? ''}' is invalid; supported: ${INGESTION_API_VERSION}`);
     }
-    if (bytes > MAX_BODY_BYTES) return finish(413, 'ContentLengthLimitExceeded', `body of ${bytes} bytes is over ${MAX_BODY_BYTES}`);
+    const auth = /^Bearer (\S+)$/.exec(String(req.headers.authorization ?? ''));
+    if (!auth?.[1] || !options.validateToken(auth[1])) return finish(401, 'InvalidToken', 'The bearer token is missing, invalid or expired');
+    const [ruleId, stream] = [decodeURIComponent(m[1] ?? ''), decodeURIComponent(m[2] ?? '')];
+    if (ruleId !== options.ruleId) return finish(404, 'DataCollectionRuleNotFound', `Data collection rule with immutable Id '${ruleId}' not found`);
+    if (stream !== options.stream) return finish(404, 'InvalidStream', `Stream '${stream}' is not declared in data collection rule '${ruleId}'`);
+    const tooLarge = (n: number): void => finish(413, 'ContentLengthLimitExceeded', `Maximum allowed content length: ${maxBytes} bytes (1 MB). Provided content length: ${n} bytes.`);
+    if (wire.length > maxBytes) return tooLarge(wire.length);
+    if (encoding !== '' && encoding !== 'gzip' && encoding !== 'identity') return finish(400, 'InvalidContentEncoding', `Content-Encoding '${encoding}' is not supported`);
+    let body: Buffer;
+    try {
+      body = gzip ? gunzipSync(wire) : wire;
+    } catch {
+      return finish(400, 'InvalidContentEncoding', 'The body is not valid gzip');
+    }
+    bytes = body.length;
+    if (options.measure !== 'wire' && bytes > maxBytes) return tooLarge(bytes);
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      parsed = JSON.parse(body.toString('utf8'));
     } catch {
-      return finish(400, 'InvalidPayload', 'the body is not JSON');
+      return finish(400, 'InvalidPayload', 'The body is not valid JSON');
     }
-    const violation = violationOf(parsed);
+    const violation = violationOf(parsed, columns);
     if (violation) return finish(400, 'InvalidPayload', violation);
     const batch = parsed as Record<string, unknown>[];
     rows = batch.length;
-    const fault = faults.shift() ?? onRequest?.(batch, requests.length) ?? null;
+    const fault = faults.shift() ?? onRequest?.(batch, requests.length, { index: requests.length, headers: req.headers, gzip }) ?? null;
     if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+    if (fault?.reset) {
+      requests.push({ status: 0, bytes, wireBytes: wire.length, rows, gzip, at: Date.now(), code: 'ConnectionReset' });
+      req.socket.destroy();
+      return;
+    }
     if (fault?.status) {
-      return finish(fault.status, 'InjectedFault', fault.body ?? `injected ${fault.status}`, fault.retryAfter ? { 'retry-after': fault.retryAfter } : {});
+      const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {};
+      return finish(fault.status, fault.code ?? 'InjectedFault', fault.body ?? `injected HTTP ${fault.status}`, headers, fault.rawBody);
     }
     accepted.push(...batch);
     finish(204);
@@ -144,8 +215,8 @@ export async function startIngestionEndpoint(options: IngestionOptions): Promise
 
   const server = createServer({ key: pems.private, cert: pems.cert }, (req, res) => {
     handle(req, res).catch((err: unknown) => {
-      res.writeHead(500);
-      res.end(String(err));
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'TestDoubleFailure', message: String(err) } }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -156,11 +227,51 @@ export async function startIngestionEndpoint(options: IngestionOptions): Promise
     accepted,
     requests,
     inject: (...f) => void faults.push(...f),
-    setOnRequest: (fn) => (onRequest = fn),
+    setOnRequest: (fn) => void (onRequest = fn),
+    reset: () => {
+      accepted.length = 0;
+      requests.length = 0;
+      faults.length = 0;
+    },
+    path: (over = {}) => {
+      const v = over.apiVersion === undefined ? INGESTION_API_VERSION : over.apiVersion;
+      const p = `/dataCollectionRules/${encodeURIComponent(over.ruleId ?? options.ruleId)}/streams/${encodeURIComponent(over.stream ?? options.stream)}`;
+      return v === null ? p : `${p}?api-version=${v}`;
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Client options that make the SDK trust exactly this endpoint's certificate: pass as `extra` to
+ * logsIngestionClient(endpoint, credential, extra) of src/config/azure-clients.ts (or to
+ * `new LogsIngestionClient(endpoint, credential, options)`). @azure/core-rest-pipeline turns
+ * tlsOptions into its tlsPolicy, and its node HTTP client into an https.Agent({ ca }).
+ */
+export function trustingClientOptions(handle: Pick<IngestionHandle, 'ca'>): LogsIngestionClientOptions {
+  return { tlsOptions: { ca: handle.ca } };
+}
+
+export interface RawResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/** POSTs a raw body to the endpoint (for what the SDK never sends: no token, > 1 MB, bad versions). */
+export function postRaw(handle: Pick<IngestionHandle, 'endpoint' | 'ca'>, path: string, body: Buffer | string, headers: Record<string, string> = {}): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(path, handle.endpoint), { method: 'POST', ca: handle.ca, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }

@@ -1,13 +1,15 @@
 // The real parts a shipping test needs, wired together: Azurite, the managed-identity endpoint
 // (via IDENTITY_ENDPOINT/IDENTITY_HEADER, so DefaultAzureCredential runs its real code) and the
 // HTTPS Logs Ingestion endpoint that only accepts tokens the identity endpoint issued.
+// Start one stack per test file (beforeAll): MSAL keeps the first managed-identity endpoint it sees
+// for the life of the worker (see managed-identity-endpoint.ts).
 import { BlobServiceClient } from '@azure/storage-blob';
 import { defaultCredential, logsIngestionClient } from '../../src/config/azure-clients.js';
 import { STREAM_NAME } from '../../src/schema.js';
 import type { ShipClients } from '../../src/ship/ship-context.js';
 import { startAzurite, type AzuriteHandle } from './azurite.js';
-import { startIngestionEndpoint, type IngestionHandle } from './logs-ingestion-endpoint.js';
-import { startIdentityEndpoint, useManagedIdentityEnv, type IdentityHandle } from './managed-identity-endpoint.js';
+import { startIngestionEndpoint, trustingClientOptions, type IngestionHandle, type IngestionOptions } from './logs-ingestion-endpoint.js';
+import { startIdentityEndpoint, useManagedIdentityEnv, type IdentityHandle, type IdentityOptions } from './managed-identity-endpoint.js';
 
 export const TEST_RULE_ID = 'dcr-0123456789abcdef0123456789abcdef';
 
@@ -18,12 +20,27 @@ export interface Stack {
   readonly blobs: BlobServiceClient;
   /** Fresh SDK clients as the function app builds them (real credential, real clients). */
   clients(): ShipClients;
+  /** Put back the environment useManagedIdentityEnv changed (close() does it too; idempotent). */
+  restoreEnv(): void;
   close(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
-  const [azurite, identity] = await Promise.all([startAzurite(), startIdentityEndpoint()]);
-  const ingestion = await startIngestionEndpoint({ ruleId: TEST_RULE_ID, stream: STREAM_NAME, validateToken: (t) => identity.validToken(t) });
+export interface StackOptions {
+  readonly identity?: IdentityOptions;
+  readonly ingestion?: Omit<IngestionOptions, 'ruleId' | 'stream' | 'validateToken'>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  // Start all three; if one fails, close the others before rethrowing (no process left behind).
+  const [a, i, g] = await Promise.allSettled([startAzurite(), startIdentityEndpoint(options.identity), startIngestion(options)]);
+  if (a.status !== 'fulfilled' || i.status !== 'fulfilled' || g.status !== 'fulfilled') {
+    await Promise.all([a, i, g].map(async (s) => (s.status === 'fulfilled' ? s.value.close() : undefined)));
+    const reasons = [a, i, g].flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
+    throw new AggregateError(reasons, `startStack failed: ${reasons.map(String).join('; ')}`);
+  }
+  const { ingestion, link } = g.value;
+  const [azurite, identity] = [a.value, i.value];
+  link(identity);
   const restoreEnv = useManagedIdentityEnv(identity);
   const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
   return {
@@ -35,11 +52,19 @@ export async function startStack(): Promise<Stack> {
       logs: blobs,
       state: blobs,
       // The endpoint's certificate is self-signed: trust exactly it (tlsOptions.ca), nothing else.
-      ingestion: logsIngestionClient(ingestion.endpoint, defaultCredential(undefined), { tlsOptions: { ca: ingestion.ca } }),
+      ingestion: logsIngestionClient(ingestion.endpoint, defaultCredential(undefined), trustingClientOptions(ingestion)),
     }),
+    restoreEnv,
     async close() {
       restoreEnv();
       await Promise.all([azurite.close(), identity.close(), ingestion.close()]);
     },
   };
+}
+
+/** The ingestion endpoint, validating tokens with the identity endpoint once it is linked. */
+async function startIngestion(options: StackOptions): Promise<{ ingestion: IngestionHandle; link: (identity: IdentityHandle) => void; close: () => Promise<void> }> {
+  let identity: IdentityHandle | undefined;
+  const ingestion = await startIngestionEndpoint({ ...options.ingestion, ruleId: TEST_RULE_ID, stream: STREAM_NAME, validateToken: (t) => identity?.validToken(t) ?? false });
+  return { ingestion, link: (i) => void (identity = i), close: () => ingestion.close() };
 }
