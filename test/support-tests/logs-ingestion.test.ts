@@ -10,7 +10,7 @@ import { logsIngestionClient } from '../../src/config/azure-clients.js';
 import { emptyRow, STREAM_NAME, type PgAuditRow } from '../../src/schema.js';
 import { IngestionError } from '../../src/ship/ingestion-error.js';
 import { describeUploadError, LogsIngestionSink } from '../../src/ship/logs-ingestion-sink.js';
-import { postRaw, startIngestionEndpoint, trustingClientOptions, type IngestionHandle } from '../support/logs-ingestion-endpoint.js';
+import { postRaw, startIngestionEndpoint, trustingClientOptions, violationOf, type IngestionHandle } from '../support/logs-ingestion-endpoint.js';
 import { startIdentityEndpoint, useManagedIdentityEnv, type IdentityHandle } from '../support/managed-identity-endpoint.js';
 
 const RULE = 'dcr-00112233445566778899aabbccddeeff';
@@ -176,6 +176,30 @@ describe('Logs Ingestion double with the real client', () => {
     expect((await postRaw(ingestion, ingestion.path(), '[1,2]', auth)).status).toBe(400);
     expect(ingestion.requests.map((r) => [r.status, r.gzip])).toEqual([[413, false], [413, true], [204, false], [400, true], [400, false], [400, false]]);
     expect(ingestion.accepted).toHaveLength(250);
+  });
+
+  it("with measure 'wire' the limit applies to the request as sent (the service's observed check)", async () => {
+    const wire = await startIngestionEndpoint({ ruleId: RULE, stream: STREAM_NAME, validateToken: (t) => identity.validToken(t), measure: 'wire' });
+    try {
+      const auth = { authorization: `Bearer ${(await new ManagedIdentityCredential().getToken(SCOPE)).token}` };
+      const big = Buffer.from(JSON.stringify(Array.from({ length: 350 }, (_, i) => row(i, { Statement: 'x'.repeat(3000) }))));
+      expect((await postRaw(wire, wire.path(), gzipSync(big), { ...auth, 'content-encoding': 'gzip' })).status).toBe(204);
+      expect((await postRaw(wire, wire.path(), big, auth)).status).toBe(413);
+      expect(wire.requests.map((r) => [r.status, r.bytes])).toEqual([[204, big.length], [413, big.length]]);
+    } finally {
+      await wire.close();
+    }
+  });
+
+  it('checks the other column types of custom tables (real, guid) when a stream declares them', () => {
+    const columns = [{ name: 'Ratio', type: 'real' }, { name: 'Id', type: 'guid' }, { name: 'At', type: 'dateTime' }] as const;
+    expect(violationOf([{ Ratio: 0.5, Id: '3f2504e0-4f89-11d3-9a0c-0305e82c3301', At: '2026-11-22T10:00:00+01:00' }], columns)).toBeNull();
+    expect(violationOf([{ Ratio: 1 }, { Id: null }], columns)).toBeNull();
+    expect(violationOf([{ Ratio: '0.5' }], columns)).toMatch(/'Ratio'.*is not a real/);
+    expect(violationOf([{ Id: 'not-a-guid' }], columns)).toMatch(/'Id'.*is not a guid/);
+    expect(violationOf([{ At: '2026-11-22' }], columns)).toMatch(/'At'.*is not a dateTime/);
+    expect(violationOf({ Ratio: 1 }, columns)).toBe('the body must be a JSON array');
+    expect(violationOf([[1]], columns)).toBe('element 0 is not an object');
   });
 
   it('the SDK splits a large upload into requests under the limit', async () => {
