@@ -1,8 +1,11 @@
 // Second stage (azd postdeploy hook): the Event Grid subscription that sends BlobCreated events
 // of the diagnostic-logs container to the function's blob-trigger webhook. It needs the
 // blobs_extension system key, which exists only once the code is deployed.
-param location string = resourceGroup().location
 param logsAccountName string
+@description('Region of the logs storage account (a system topic lives in its source\'s region).')
+param location string = resourceGroup().location
+@description('A storage account can have only one system topic: pass the existing one\'s name if it already has one.')
+param systemTopicName string = 'evgt-${logsAccountName}'
 @secure()
 @description('https://<host>/runtime/webhooks/blobs?functionName=Host.Functions.blobCreated&code=<blobs_extension system key>, composed by scripts/azd/postdeploy.sh.')
 param webhookUrl string
@@ -12,7 +15,7 @@ resource logs 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
 }
 
 resource topic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
-  name: 'evgt-${logsAccountName}'
+  name: systemTopicName
   location: location
   properties: {
     source: logs.id
@@ -35,6 +38,7 @@ resource subscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-
       subjectBeginsWith: '/blobServices/default/containers/insights-logs-postgresqllogs/'
       subjectEndsWith: '.json'
     }
+    // The function's blob extension answers the subscription-validation handshake itself.
     eventDeliverySchema: 'EventGridSchema'
     retryPolicy: { maxDeliveryAttempts: 30, eventTimeToLiveInMinutes: 1440 }
   }

@@ -1,13 +1,19 @@
-// Alerting and exploration on the parsed columns: an action group, scheduled query rules, a query
-// pack with saved queries and a workspace function PgAudit(). Every query is a .kql file under
-// infra/kql (checked by Kusto.Language in the tests); parameters replace their `let` defaults.
+// Alerting and exploration on the parsed columns: an action group, scheduled query rules and a
+// query pack with saved queries (the PgAudit() function lives with the workspace). Every query is
+// a .kql file under infra/kql, valid KQL on its own (checked by Kusto.Language in the tests);
+// a parameter replaces the default `let` line it names, nothing else is changed.
 param location string
 param baseName string
 param workspaceId string
 param alertEmail string
+@minValue(0)
+@maxValue(23)
 param changeWindowStartHour int
+@minValue(0)
+@maxValue(24)
 param changeWindowEndHour int
 param ddlUsers array
+@minValue(1)
 param authFailureThreshold int
 param sensitiveTables array
 
@@ -16,24 +22,51 @@ var ddlQuery = replace(replace(replace(loadTextContent('../kql/alert-ddl-outside
   'let ChangeWindowEndHour = 4;', 'let ChangeWindowEndHour = ${changeWindowEndHour};'),
   'let DdlUsers = dynamic(["migrations"]);', 'let DdlUsers = dynamic(${string(ddlUsers)});')
 
+// Each rule fires when its query returns any row in the window; `dimensions` split the alert per
+// server (and per client for login bursts) so one noisy source does not hide another.
+var byServer = { name: 'ServerName', operator: 'Include', values: ['*'] }
+var byClient = { name: 'ClientHost', operator: 'Include', values: ['*'] }
 var alerts = [
-  { name: 'role-changes', severity: 2, description: 'Role or privilege change (CREATE/ALTER/DROP ROLE, GRANT, REVOKE).', query: loadTextContent('../kql/alert-role-changes.kql'), threshold: 0 }
-  { name: 'ddl-outside-window', severity: 2, description: 'DDL outside the change window or by an unexpected user.', query: ddlQuery, threshold: 0 }
+  {
+    name: 'role-changes'
+    severity: 2
+    description: 'Role or privilege change (CREATE/ALTER/DROP ROLE, GRANT, REVOKE).'
+    query: loadTextContent('../kql/alert-role-changes.kql')
+    dimensions: [byServer]
+    deploy: true
+  }
+  {
+    name: 'ddl-outside-window'
+    severity: 2
+    description: 'DDL outside the change window or by a user not allowed to run DDL.'
+    query: ddlQuery
+    dimensions: [byServer]
+    deploy: true
+  }
   {
     name: 'auth-failure-burst'
     severity: 1
     description: 'Burst of failed logins from one client.'
     query: replace(loadTextContent('../kql/alert-auth-failure-burst.kql'), 'let Threshold = 10;', 'let Threshold = ${authFailureThreshold};')
-    threshold: 0
+    dimensions: [byServer, byClient]
+    deploy: true
   }
   {
     name: 'sensitive-table-reads'
     severity: 3
     description: 'Read of a table marked sensitive.'
     query: replace(loadTextContent('../kql/alert-sensitive-reads.kql'), 'let SensitiveTables = dynamic(["public.accounts"]);', 'let SensitiveTables = dynamic(${string(sensitiveTables)});')
-    threshold: 0
+    dimensions: [byServer]
+    deploy: !empty(sensitiveTables) // nothing to watch without a list
   }
-  { name: 'audit-gaps', severity: 1, description: 'Audit records were lost upstream (statement-id gap) or could not be parsed.', query: loadTextContent('../kql/alert-gaps.kql'), threshold: 0 }
+  {
+    name: 'audit-gaps'
+    severity: 1
+    description: 'Audit records were lost upstream (statement-id gap) or could not be parsed.'
+    query: loadTextContent('../kql/alert-gaps.kql')
+    dimensions: [byServer]
+    deploy: true
+  }
 ]
 
 resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
@@ -47,7 +80,7 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
 }
 
 resource rules 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [
-  for a in alerts: {
+  for a in alerts: if (a.deploy) {
     name: 'pgaudit-${a.name}-${baseName}'
     location: location
     properties: {
@@ -63,8 +96,9 @@ resource rules 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [
           {
             query: a.query
             timeAggregation: 'Count'
+            dimensions: a.dimensions
             operator: 'GreaterThan'
-            threshold: a.threshold
+            threshold: 0
             failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
           }
         ]
@@ -99,19 +133,3 @@ resource queries 'Microsoft.OperationalInsights/queryPacks/queries@2019-09-01' =
     }
   }
 ]
-
-resource workspace 'Microsoft.OperationalInsights/workspaces@2022-10-01' existing = {
-  name: last(split(workspaceId, '/'))
-}
-
-resource pgAuditFunction 'Microsoft.OperationalInsights/workspaces/savedSearches@2020-08-01' = {
-  parent: workspace
-  name: 'pgaudit-function'
-  properties: {
-    category: 'pgAudit'
-    displayName: 'PgAudit(): deduplicated audit rows'
-    functionAlias: 'PgAudit'
-    query: loadTextContent('../kql/function-pgaudit.kql')
-    version: 2
-  }
-}

@@ -4,7 +4,6 @@ param location string
 param baseName string
 param identityId string
 param identityClientId string
-param hostAccountName string
 param hostBlobEndpoint string
 param hostQueueEndpoint string
 param hostTableEndpoint string
@@ -53,8 +52,9 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
+      // Flex Consumption takes the runtime from functionAppConfig: FUNCTIONS_WORKER_RUNTIME and
+      // FUNCTIONS_EXTENSION_VERSION must not be set. Every connection is identity-based.
       appSettings: [
-        { name: 'AzureWebJobsStorage__accountName', value: hostAccountName }
         { name: 'AzureWebJobsStorage__blobServiceUri', value: hostBlobEndpoint }
         { name: 'AzureWebJobsStorage__queueServiceUri', value: hostQueueEndpoint }
         { name: 'AzureWebJobsStorage__tableServiceUri', value: hostTableEndpoint }

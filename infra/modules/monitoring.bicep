@@ -1,75 +1,40 @@
-// Log Analytics workspace (new or existing), the PgAudit_CL table, the Data Collection Rule
-// (kind Direct) with the stream declaration, and workspace-based Application Insights.
-// Columns come from the schema module via the generated JSON, so table, stream and code agree.
+// The Data Collection Rule (kind Direct: it has its own logs-ingestion endpoint, no DCE needed)
+// and workspace-based Application Insights. The DCR sits in the workspace's region, and it takes
+// the table name from the workspace module's output, so ARM creates it only after the table
+// exists (otherwise: InvalidOutputTable).
 param location string
 param baseName string
-@description('Resource id of an existing Log Analytics workspace; empty creates one.')
-param existingWorkspaceId string
-@allowed(['Analytics', 'Basic'])
-param tablePlan string
-@minValue(4)
-@maxValue(730)
-param retentionInDays int
-@minValue(4)
-@maxValue(4383)
-param totalRetentionInDays int
+param workspaceId string
+param workspaceLocation string
+@description('Name of the PgAudit_CL table as created by the workspace module (creates the dependency).')
+param tableName string
 
 var schema = loadJsonContent('../generated/pgaudit-columns.json')
-var createWorkspace = empty(existingWorkspaceId)
-var workspaceName = createWorkspace ? 'log-${baseName}' : last(split(existingWorkspaceId, '/'))
-
-resource newWorkspace 'Microsoft.OperationalInsights/workspaces@2022-10-01' = if (createWorkspace) {
-  name: workspaceName
-  location: location
-  properties: {
-    sku: { name: 'PerGB2018' }
-    retentionInDays: 30
-    features: { enableLogAccessUsingOnlyResourcePermissions: true }
-  }
-}
-
-resource workspace 'Microsoft.OperationalInsights/workspaces@2022-10-01' existing = {
-  name: workspaceName
-  dependsOn: [newWorkspace]
-}
-
-resource table 'Microsoft.OperationalInsights/workspaces/tables@2022-10-01' = {
-  parent: workspace
-  name: schema.tableName
-  properties: {
-    plan: tablePlan
-    retentionInDays: tablePlan == 'Basic' ? null : retentionInDays
-    totalRetentionInDays: totalRetentionInDays
-    schema: {
-      name: schema.tableName
-      columns: schema.tableColumns
-    }
-  }
-}
 
 resource dcr 'Microsoft.Insights/dataCollectionRules@2023-03-11' = {
   name: 'dcr-${baseName}'
-  location: location
+  location: workspaceLocation
   kind: 'Direct'
   properties: {
+    description: 'pgaudit-ingest: Logs Ingestion API stream ${schema.streamName} into ${tableName}'
     streamDeclarations: {
       '${schema.streamName}': { columns: schema.streamColumns }
     }
     destinations: {
       logAnalytics: [
-        { name: 'workspace', workspaceResourceId: workspace.id }
+        { name: 'workspace', workspaceResourceId: workspaceId }
       ]
     }
     dataFlows: [
       {
         streams: [schema.streamName]
         destinations: ['workspace']
+        // One row in, one row out (infra/kql/transform.kql, checked by Kusto.Language in the tests).
         transformKql: loadTextContent('../kql/transform.kql')
-        outputStream: schema.streamName
+        outputStream: 'Custom-${tableName}'
       }
     ]
   }
-  dependsOn: [table] // the output table must exist first (InvalidOutputTable)
 }
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
@@ -78,16 +43,14 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
   kind: 'web'
   properties: {
     Application_Type: 'web'
-    WorkspaceResourceId: workspace.id
+    WorkspaceResourceId: workspaceId
     DisableLocalAuth: true // telemetry only with Entra ID (the function's managed identity)
   }
 }
 
-output workspaceId string = workspace.id
-output workspaceName string = workspace.name
 output dcrName string = dcr.name
-output dcrId string = dcr.id
 output dcrImmutableId string = dcr.properties.immutableId
 output ingestionEndpoint string = dcr.properties.endpoints.logsIngestion
-output appInsightsId string = appInsights.id
+output appInsightsName string = appInsights.name
+// Not a secret: with DisableLocalAuth the instrumentation key alone cannot send telemetry.
 output appInsightsConnectionString string = appInsights.properties.ConnectionString

@@ -6,6 +6,8 @@
 param serverName string
 param logsAccountId string
 param logLinePrefix string
+@description('Complete value for azure.extensions (the allow-list): it replaces the list, so keep existing entries.')
+param azureExtensions string
 @description('Complete value for shared_preload_libraries: it replaces the list, so keep existing entries.')
 param sharedPreloadLibraries string
 param pgauditLog string
@@ -26,7 +28,7 @@ resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' 
 }
 
 var settings = [
-  { name: 'azure.extensions', value: 'PGAUDIT' }
+  { name: 'azure.extensions', value: azureExtensions }
   { name: 'shared_preload_libraries', value: sharedPreloadLibraries }
   { name: 'pgaudit.log', value: pgauditLog }
   { name: 'pgaudit.log_parameter', value: pgauditLogParameter }
@@ -34,6 +36,7 @@ var settings = [
   { name: 'log_line_prefix', value: logLinePrefix }
 ]
 
+// Serial on purpose: the server rejects a parameter update while another is in progress (ServerBusy).
 @batchSize(1)
 resource configurations 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2022-12-01' = [
   for s in settings: {

@@ -1,18 +1,45 @@
 #!/usr/bin/env bash
-# azd postdeploy hook: once the code is deployed the function's `blobs_extension` system key
-# exists, so the Event Grid subscription for new diagnostic blobs can be created (infra/eventgrid.bicep).
+# azd postdeploy hook (second stage). Once the code is deployed the function app has its
+# `blobs_extension` system key, so the Event Grid subscription that sends BlobCreated events of
+# insights-logs-postgresqllogs to the blobCreated function's webhook can be created
+# (infra/eventgrid.bicep). azd exports the provisioning outputs of infra/main.bicep as variables.
+# Re-run alone with: azd hooks run postdeploy
 set -euo pipefail
-: "${AZURE_RESOURCE_GROUP:?}" "${AZURE_FUNCTION_APP_NAME:?}" "${FUNCTION_HOST_NAME:?}" "${LOGS_STORAGE_ACCOUNT_NAME:?}"
+: "${AZURE_RESOURCE_GROUP:?set by azd (output of infra/main.bicep)}"
+: "${AZURE_FUNCTION_APP_NAME:?set by azd (output of infra/main.bicep)}"
+: "${FUNCTION_HOST_NAME:?set by azd (output of infra/main.bicep)}"
+: "${LOGS_STORAGE_ACCOUNT_NAME:?set by azd (output of infra/main.bicep)}"
+here="$(cd "$(dirname "$0")" && pwd)"
+
+# The key appears a little after the deployment finishes (the host has to start once).
 key=""
-for attempt in 1 2 3 4 5 6 7 8 9 10; do
-  key="$(az functionapp keys list -g "$AZURE_RESOURCE_GROUP" -n "$AZURE_FUNCTION_APP_NAME" --query "systemKeys.blobs_extension" -o tsv 2>/dev/null || true)"
+for attempt in $(seq 1 20); do
+  key="$(az functionapp keys list -g "$AZURE_RESOURCE_GROUP" -n "$AZURE_FUNCTION_APP_NAME" \
+    --query "systemKeys.blobs_extension" -o tsv 2>/dev/null || true)"
   [ -n "$key" ] && break
-  echo "postdeploy: waiting for the blobs_extension key (attempt $attempt)"; sleep 15
+  echo "postdeploy: waiting for the blobs_extension system key (attempt $attempt/20)"
+  sleep 15
 done
-[ -n "$key" ] || { echo "postdeploy: the function app has no blobs_extension system key yet; re-run: azd hooks run postdeploy" >&2; exit 1; }
+if [ -z "$key" ]; then
+  echo "postdeploy: $AZURE_FUNCTION_APP_NAME has no blobs_extension system key yet; check that the" >&2
+  echo "postdeploy: deployment succeeded and the host started, then run: azd hooks run postdeploy" >&2
+  exit 1
+fi
+
+# The webhook URL carries the key: pass it in a private parameters file, not on the command line
+# (visible to other processes), and delete the file afterwards.
+params="$(mktemp)"
+trap 'rm -f "$params"' EXIT
+chmod 600 "$params"
+url="https://${FUNCTION_HOST_NAME}/runtime/webhooks/blobs?functionName=Host.Functions.blobCreated&code=${key}"
+topic="${PGAUDIT_EVENTGRID_SYSTEM_TOPIC:-evgt-${LOGS_STORAGE_ACCOUNT_NAME}}"
+location="$(az storage account show -g "$AZURE_RESOURCE_GROUP" -n "$LOGS_STORAGE_ACCOUNT_NAME" --query location -o tsv)"
+# Function keys, host and account names hold no characters that need JSON escaping.
+printf '{"$schema":"https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#","contentVersion":"1.0.0.0","parameters":{"logsAccountName":{"value":"%s"},"location":{"value":"%s"},"systemTopicName":{"value":"%s"},"webhookUrl":{"value":"%s"}}}' \
+  "$LOGS_STORAGE_ACCOUNT_NAME" "$location" "$topic" "$url" >"$params"
+
 az deployment group create -g "$AZURE_RESOURCE_GROUP" --name pgaudit-eventgrid \
-  --template-file "$(dirname "$0")/../../infra/eventgrid.bicep" \
-  --parameters logsAccountName="$LOGS_STORAGE_ACCOUNT_NAME" \
-  --parameters webhookUrl="https://${FUNCTION_HOST_NAME}/runtime/webhooks/blobs?functionName=Host.Functions.blobCreated&code=${key}" \
+  --template-file "$here/../../infra/eventgrid.bicep" \
+  --parameters "@$params" \
   --output none
-echo "postdeploy: Event Grid subscription for insights-logs-postgresqllogs created"
+echo "postdeploy: Event Grid subscription for insights-logs-postgresqllogs on $LOGS_STORAGE_ACCOUNT_NAME (topic $topic) is in place"

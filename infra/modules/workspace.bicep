@@ -1,0 +1,71 @@
+// The Log Analytics side, deployed into the workspace's own resource group (which may differ from
+// the app's): the workspace (new, or an existing one by name), the PgAudit_CL table and the
+// PgAudit() workspace function. Columns come from the schema module through the generated JSON
+// (`npm run schema:gen`), so the table, the DCR stream and the code cannot drift apart.
+param location string
+param baseName string
+@description('Name of an existing workspace in this module\'s resource group; empty creates one.')
+param existingWorkspaceName string
+@allowed(['Analytics', 'Basic'])
+param tablePlan string
+@minValue(4)
+@maxValue(730)
+param retentionInDays int
+@minValue(4)
+@maxValue(4383)
+param totalRetentionInDays int
+
+var schema = loadJsonContent('../generated/pgaudit-columns.json')
+var createWorkspace = empty(existingWorkspaceName)
+var workspaceName = createWorkspace ? 'log-${baseName}' : existingWorkspaceName
+
+resource newWorkspace 'Microsoft.OperationalInsights/workspaces@2022-10-01' = if (createWorkspace) {
+  name: workspaceName
+  location: location
+  properties: {
+    sku: { name: 'PerGB2018' }
+    retentionInDays: 30 // workspace default; PgAudit_CL sets its own retention below
+    features: { enableLogAccessUsingOnlyResourcePermissions: true }
+  }
+}
+
+// One symbol for both cases; dependsOn makes a new workspace exist before it is read.
+resource workspace 'Microsoft.OperationalInsights/workspaces@2022-10-01' existing = {
+  name: workspaceName
+  dependsOn: [newWorkspace]
+}
+
+resource table 'Microsoft.OperationalInsights/workspaces/tables@2022-10-01' = {
+  parent: workspace
+  name: schema.tableName
+  properties: {
+    plan: tablePlan
+    // Basic tables have a fixed interactive retention; only the total (archive) retention applies.
+    retentionInDays: tablePlan == 'Basic' ? null : retentionInDays
+    totalRetentionInDays: totalRetentionInDays
+    schema: {
+      name: schema.tableName
+      columns: schema.tableColumns
+    }
+  }
+}
+
+// PgAudit(): the table deduplicated by RecordId (a crash between upload and checkpoint can
+// re-send a range) with the columns people read first. (On the Basic plan the table's query
+// surface is restricted; query PgAudit_CL directly there.)
+resource pgAuditFunction 'Microsoft.OperationalInsights/workspaces/savedSearches@2020-08-01' = {
+  parent: workspace
+  name: 'pgaudit-function'
+  properties: {
+    category: 'pgAudit'
+    displayName: 'PgAudit(): PgAudit_CL deduplicated, useful columns first'
+    functionAlias: 'PgAudit'
+    query: loadTextContent('../kql/function-pgaudit.kql')
+    version: 2
+  }
+  dependsOn: [table] // the function body names PgAudit_CL
+}
+
+output workspaceId string = workspace.id
+output workspaceLocation string = workspace.location
+output tableName string = table.name
