@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
-import { COLUMNS, TABLE_NAME, type TableColumnType } from '../../src/schema.js';
+import { COLUMNS, TABLE_NAME } from '../../src/schema.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return */
 let kusto: any = null;
@@ -20,7 +20,31 @@ function load(): any {
   return kusto;
 }
 
-const KUSTO_TYPE: Record<TableColumnType, string> = { string: 'String', int: 'Int', long: 'Long', boolean: 'Bool', dateTime: 'DateTime', dynamic: 'Dynamic' };
+// Column types as the table API (dateTime, boolean) or a DCR stream (datetime) spells them.
+const KUSTO_TYPE: Record<string, string> = {
+  string: 'String',
+  int: 'Int',
+  long: 'Long',
+  real: 'Real',
+  boolean: 'Bool',
+  bool: 'Bool',
+  datetime: 'DateTime',
+  dynamic: 'Dynamic',
+  guid: 'Guid',
+  timespan: 'TimeSpan',
+};
+
+export interface ColumnSpec {
+  readonly name: string;
+  readonly type: string;
+}
+
+/** The Kusto scalar type name (string, long, datetime, ...) of a table or stream column type. */
+export function kustoTypeOf(type: string): string {
+  const t = KUSTO_TYPE[type.toLowerCase()];
+  if (!t) throw new Error(`no Kusto type for column type ${type}`);
+  return t;
+}
 
 export interface Diagnostic {
   readonly code: string;
@@ -29,19 +53,36 @@ export interface Diagnostic {
   readonly start: number;
 }
 
-/** Parses and semantically checks a query against tables named after the schema's columns. */
-export function checkKql(query: string, tables: Record<string, readonly { name: string; type: TableColumnType }[]> = { [TABLE_NAME]: COLUMNS }): Diagnostic[] {
+type Tables = Record<string, readonly ColumnSpec[]>;
+
+function analyze(query: string, tables: Tables): any {
   const K = load();
   const L = K.Language;
   const Sym = L.Symbols;
   const tableSymbols = Object.entries(tables).map(([name, cols]) => {
-    const columns = cols.map((c) => new Sym.ColumnSymbol(c.name, Sym.ScalarTypes[KUSTO_TYPE[c.type]]));
+    const columns = cols.map((c) => new Sym.ColumnSymbol(c.name, Sym.ScalarTypes[kustoTypeOf(c.type)]));
     return new Sym.TableSymbol.$ctor4(name, columns);
   });
   const db = new Sym.DatabaseSymbol.$ctor1('pgaudit', tableSymbols, false);
   const globals = L.GlobalState.Default.WithDatabase(db);
-  const code = L.KustoCode.ParseAndAnalyze(query, globals);
-  const list = code.GetDiagnostics();
+  return L.KustoCode.ParseAndAnalyze(query, globals);
+}
+
+/** The columns (name, Kusto type name) of a query's tabular result, or null for a scalar result. */
+export function resultColumns(query: string, tables: Tables = { [TABLE_NAME]: COLUMNS }): { name: string; type: string }[] | null {
+  const result = analyze(query, tables).ResultType;
+  if (!result || result.Kind !== load().Language.Symbols.SymbolKind.Table) return null;
+  const out: { name: string; type: string }[] = [];
+  for (let i = 0; i < result.Columns.Count; i++) {
+    const c = result.Columns.getItem(i);
+    out.push({ name: c.Name, type: c.Type.Name });
+  }
+  return out;
+}
+
+/** Parses and semantically checks a query against the given tables (default: PgAudit_CL from the schema). */
+export function checkKql(query: string, tables: Tables = { [TABLE_NAME]: COLUMNS }): Diagnostic[] {
+  const list = analyze(query, tables).GetDiagnostics();
   const out: Diagnostic[] = [];
   for (let i = 0; i < list.Count; i++) {
     const d = list.getItem(i);

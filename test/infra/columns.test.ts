@@ -1,46 +1,72 @@
-// Table columns == DCR stream columns == the schema module, read from the compiled ARM JSON.
+// One column list everywhere: the PgAudit_CL table and the DCR stream declaration a deployment of
+// main.bicep creates equal the schema module (names, types, order), they take them from the
+// generated JSON (loadJsonContent), and that JSON is what the schema module generates today.
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment -- evaluated ARM JSON is untyped; the assertions are the type check */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { expect, it } from 'vitest';
 import { renderSchemaJson, SCHEMA_JSON_PATH } from '../../scripts/generate-schema-json.js';
-import { COLUMNS, STREAM_NAME, streamType, TABLE_NAME } from '../../src/schema.js';
+import { COLUMNS, schemaJson, STREAM_NAME, streamType, TABLE_NAME } from '../../src/schema.js';
 import { requireOrSkip } from '../helpers/tools.js';
-import { armOf, bicepPath, INFRA } from './bicep.js';
+import { bicepPath, deployMain, MISSING_BICEP, resourcesOfType } from './bicep.js';
 
-type Json = Record<string, unknown>;
-
-/** Every resource of every nested (module) template, with that template's variables. */
-function resources(template: Json): { type: string; properties: Json; variables: Json }[] {
-  const out: { type: string; properties: Json; variables: Json }[] = [];
-  const variables = (template.variables ?? {}) as Json;
-  const list = Array.isArray(template.resources) ? (template.resources as Json[]) : Object.values((template.resources ?? {}) as Record<string, Json>);
-  for (const r of list) {
-    out.push({ type: String(r.type), properties: (r.properties ?? {}) as Json, variables });
-    const nested = (r.properties as Json | undefined)?.template as Json | undefined;
-    if (nested) out.push(...resources(nested));
-  }
-  return out;
-}
+type Column = { name: string; type: string; description?: string };
 
 it('the checked-in column JSON is what the schema module generates', () => {
   expect(readFileSync(SCHEMA_JSON_PATH, 'utf8')).toBe(renderSchemaJson());
 });
 
-it('compiled table and DCR stream columns equal the schema module (names, types, order)', (ctx) => {
-  requireOrSkip(ctx, bicepPath() !== null, 'Bicep CLI not installed (scripts/install-bicep.sh)');
-  const all = resources(armOf(path.join(INFRA, 'main.bicep')));
-  const table = all.find((r) => r.type === 'Microsoft.OperationalInsights/workspaces/tables');
-  const dcr = all.find((r) => r.type === 'Microsoft.Insights/dataCollectionRules');
-  expect(table && dcr).toBeTruthy();
-  // loadJsonContent lands in a generated variable ($fxv#N) that `schema` refers to.
-  const resolve = (v: unknown): unknown => (typeof v === 'string' && /^\[variables\('([^']+)'\)\]$/.test(v) ? table!.variables[/'([^']+)'/.exec(v)![1]!] : v);
-  const schema = resolve(table!.variables.schema) as { tableName: string; streamName: string; tableColumns: { name: string; type: string }[]; streamColumns: { name: string; type: string }[] };
-  // The resources must take their columns from that loaded JSON, not from a copy.
-  expect(JSON.stringify(table!.properties.schema)).toContain("variables('schema').tableColumns");
-  expect(JSON.stringify(dcr!.properties.streamDeclarations)).toContain("variables('schema').streamColumns");
-  expect(schema.tableName).toBe(TABLE_NAME);
-  expect(schema.streamName).toBe(STREAM_NAME);
-  expect(schema.tableColumns.map((c) => [c.name, c.type])).toEqual(COLUMNS.map((c) => [c.name, c.type]));
-  expect(schema.streamColumns.map((c) => [c.name, c.type])).toEqual(COLUMNS.map((c) => [c.name, streamType(c.type)]));
-  expect(dcr!.properties.dataFlows).toEqual([expect.objectContaining({ outputStream: "[variables('schema').streamName]" })]);
+it('the deployed table and DCR stream columns equal the schema module (names, types, order)', (ctx) => {
+  requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
+  const d = deployMain();
+  const [table, ...moreTables] = resourcesOfType(d, 'Microsoft.OperationalInsights/workspaces/tables');
+  const [dcr, ...moreDcrs] = resourcesOfType(d, 'Microsoft.Insights/dataCollectionRules');
+  expect(moreTables).toEqual([]);
+  expect(moreDcrs).toEqual([]);
+  expect(String(table!.name)).toBe(`log-pgtest/${TABLE_NAME}`);
+
+  const tableColumns = table!.properties.schema.columns as Column[];
+  expect(table!.properties.schema.name).toBe(TABLE_NAME);
+  expect(tableColumns.map((c) => [c.name, c.type])).toEqual(COLUMNS.map((c) => [c.name, c.type]));
+  expect(tableColumns).toEqual(schemaJson().tableColumns); // descriptions too
+
+  const streams = dcr!.properties.streamDeclarations as Record<string, { columns: Column[] }>;
+  expect(Object.keys(streams)).toEqual([STREAM_NAME]);
+  expect(streams[STREAM_NAME]!.columns.map((c) => [c.name, c.type])).toEqual(COLUMNS.map((c) => [c.name, streamType(c.type)]));
+  // Same names in the same order on both sides: the DCR maps the stream straight onto the table.
+  expect(streams[STREAM_NAME]!.columns.map((c) => c.name)).toEqual(tableColumns.map((c) => c.name));
+
+  expect(dcr!.raw.kind).toBe('Direct');
+  expect(dcr!.properties.dataFlows).toEqual([
+    expect.objectContaining({ streams: [STREAM_NAME], destinations: ['workspace'], outputStream: STREAM_NAME }),
+  ]);
+  expect(dcr!.properties.destinations.logAnalytics).toEqual([{ name: 'workspace', workspaceResourceId: expect.stringMatching(/\/workspaces\/log-pgtest$/) }]);
+});
+
+it('table and stream read the generated JSON (loadJsonContent), not a copy of the columns', (ctx) => {
+  requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
+  const d = deployMain();
+  const generated = JSON.parse(readFileSync(SCHEMA_JSON_PATH, 'utf8')) as unknown;
+  for (const type of ['Microsoft.OperationalInsights/workspaces/tables', 'Microsoft.Insights/dataCollectionRules']) {
+    const r = resourcesOfType(d, type)[0]!;
+    const where = r.path.at(-1)!;
+    const module = d.resources().find((m) => m.type === 'Microsoft.Resources/deployments' && m.name === where)!;
+    const variables = (module.raw.properties.template as { variables: Record<string, unknown> }).variables;
+    // Bicep inlines loadJsonContent as a `$fxv#N` variable that `schema` refers to.
+    const loaded = Object.entries(variables).filter(([k]) => k.startsWith('$fxv#')).map(([, v]) => v);
+    expect(loaded).toContainEqual(generated);
+    expect(variables.schema).toMatch(/^\[variables\('\$fxv#\d+'\)\]$/);
+  }
+});
+
+it('the DCR is created after the table, in the workspace region', (ctx) => {
+  requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
+  const d = deployMain();
+  const monitoring = d.resources().find((r) => r.type === 'Microsoft.Resources/deployments' && r.name === 'monitoring')!;
+  // The DCR's output stream is built from the workspace module's tableName output: ARM orders the
+  // monitoring deployment after the workspace deployment (which holds the table) through it.
+  expect(JSON.stringify(monitoring.raw.properties.parameters.tableName)).toContain("'workspace'), '");
+  expect(JSON.stringify(monitoring.raw.dependsOn)).toContain("'workspace')");
+  const dcr = resourcesOfType(d, 'Microsoft.Insights/dataCollectionRules')[0]!;
+  expect(JSON.stringify(dcr.raw.properties.dataFlows)).toContain("parameters('tableName')");
+  expect(dcr.raw.location).toBe("[parameters('workspaceLocation')]");
 });

@@ -1,54 +1,121 @@
-// Every KQL text of the deployment (transform, alerts, saved queries, the PgAudit() function) is
-// parsed and semantically checked by Kusto.Language against the PgAudit_CL schema (and `source`
-// for the transform); and every query the templates carry comes from one of these checked files.
+// Every KQL text of the deployment is parsed and semantically checked by Kusto.Language (the engine
+// behind Azure Monitor's editor) against PgAudit_CL as the schema module defines it: the files
+// under infra/kql on their own, and the texts a deployment actually carries (alert rules, saved
+// queries, the PgAudit() function, the DCR transform) as evaluated from the compiled templates
+// with default and awkward parameter values. Each of those must be one of the files with only
+// its `let` parameter lines changed, so no KQL reaches Azure unchecked.
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment -- evaluated ARM JSON is untyped; the assertions are the type check */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { COLUMNS } from '../../src/schema.js';
-import { checkKql, errorsOf } from '../helpers/kusto.js';
+import { COLUMNS, schemaJson } from '../../src/schema.js';
+import { checkKql, errorsOf, kustoTypeOf, resultColumns } from '../helpers/kusto.js';
 import { requireOrSkip } from '../helpers/tools.js';
-import { armOf, bicepFiles, bicepPath, INFRA } from './bicep.js';
+import type { Deployment } from './arm.js';
+import { bicepFiles, bicepPath, deployMain, INFRA, MISSING_BICEP, resourcesOfType } from './bicep.js';
 
 const KQL_DIR = path.join(INFRA, 'kql');
-const files = readdirSync(KQL_DIR).filter((f) => f.endsWith('.kql'));
+const files = readdirSync(KQL_DIR).filter((f) => f.endsWith('.kql')).sort();
 const text = (f: string): string => readFileSync(path.join(KQL_DIR, f), 'utf8');
+const streamTables = { source: schemaJson().streamColumns as { name: string; type: string }[] };
+const tablesFor = (file: string) => (file === 'transform.kql' ? streamTables : undefined);
+/** A `let Name = value;` line: the only thing the templates may substitute. */
+const LET_LINE = /^let (\w+) = .*;$/gm;
+const normalise = (kql: string): string => kql.replace(LET_LINE, 'let $1 = <parameter>;');
 
-describe('KQL files', () => {
-  it.each(files)('%s has no errors', (file) => {
-    const tables = file === 'transform.kql' ? { source: COLUMNS } : undefined;
-    const errors = errorsOf(checkKql(text(file), tables));
-    expect(errors).toEqual([]);
+describe('KQL files under infra/kql', () => {
+  it.each(files)('%s parses and checks without errors', (file) => {
+    expect(errorsOf(checkKql(text(file), tablesFor(file)))).toEqual([]);
   });
 
   it.each([
     { name: 'an unknown column', query: 'PgAudit_CL | where Colour == "red"', code: 'KS142' },
-    { name: 'a wrong type', query: 'PgAudit_CL | where StatementId > "ten" and Redacted == 1', code: undefined },
-    { name: 'the wrong table', query: 'PgAudit | take 1', code: 'KS204' },
-  ])('fails on $name', ({ query, code }) => {
+    { name: 'a misspelt schema column', query: 'PgAudit_CL | project Username', code: 'KS142' },
+    { name: 'a type mismatch', query: 'PgAudit_CL | where StatementId > "ten" and Redacted == 1', code: undefined },
+    { name: 'an unknown table', query: 'PgAudit | take 1', code: 'KS204' },
+    { name: 'a syntax error', query: 'PgAudit_CL | where', code: undefined },
+  ])('the check fails on $name', ({ query, code }) => {
     const errors = errorsOf(checkKql(query));
     expect(errors.length).toBeGreaterThan(0);
     if (code) expect(errors.map((e) => e.code)).toContain(code);
   });
 
-  it('a parameter substituted the way the templates do it still checks', () => {
-    const q = text('alert-sensitive-reads.kql').replace('let SensitiveTables = dynamic(["public.accounts"]);', `let SensitiveTables = dynamic(${JSON.stringify(['public.a', 'hr."Salaries, 2026"'])});`);
-    expect(errorsOf(checkKql(q))).toEqual([]);
+  it('every file is loaded by some Bicep file (no orphan queries)', () => {
+    const bicep = bicepFiles().map((f) => readFileSync(f, 'utf8')).join('\n');
+    for (const f of files) expect(bicep, f).toContain(`kql/${f}'`);
+  });
+
+  it('the transform is one row in, one row out, and yields exactly the table columns', () => {
+    const transform = text('transform.kql');
+    // Operators that drop, add or merge rows are not allowed in a DCR transform of this stream.
+    expect(transform).not.toMatch(/\|\s*(where|summarize|mv-expand|mv-apply|join|union|take|limit|top|distinct|sample|parse-where)\b/);
+    const out = resultColumns(transform, streamTables);
+    expect(out).toEqual(COLUMNS.map((c) => ({ name: c.name, type: kustoTypeOf(c.type).toLowerCase() })));
   });
 });
 
-describe('KQL in the templates', () => {
-  it('every .kql file is loaded by some Bicep file, and the parameter defaults it replaces exist', () => {
-    const bicep = bicepFiles().map((f) => readFileSync(f, 'utf8')).join('\n');
-    for (const f of files) expect(bicep, f).toContain(`kql/${f}`);
-    // The search text of each replace(): the default `let` line (the replacement holds ${…}).
-    for (const m of bicep.matchAll(/'(let \w+ = [^'$]*;)'/g)) {
-      expect(files.some((f) => text(f).includes(m[1]!)), `${m[1]} is not in any .kql file`).toBe(true);
-    }
-  });
+/** Every KQL text in an evaluated deployment, by where it sits. */
+function deployedKql(d: Deployment): { where: string; kql: string; tables?: typeof streamTables }[] {
+  const out: { where: string; kql: string; tables?: typeof streamTables }[] = [];
+  for (const r of resourcesOfType(d, 'Microsoft.Insights/scheduledQueryRules'))
+    for (const c of r.properties.criteria.allOf as { query: string }[]) out.push({ where: `alert ${String(r.name)}`, kql: c.query });
+  for (const r of resourcesOfType(d, 'Microsoft.OperationalInsights/queryPacks/queries')) out.push({ where: `saved query ${r.properties.displayName}`, kql: r.properties.body });
+  for (const r of resourcesOfType(d, 'Microsoft.OperationalInsights/workspaces/savedSearches')) out.push({ where: `function ${r.properties.functionAlias}`, kql: r.properties.query });
+  for (const r of resourcesOfType(d, 'Microsoft.Insights/dataCollectionRules'))
+    for (const f of r.properties.dataFlows as { transformKql: string }[]) out.push({ where: 'DCR transform', kql: f.transformKql, tables: streamTables });
+  return out;
+}
 
-  it('the compiled templates carry exactly the checked texts', (ctx) => {
-    requireOrSkip(ctx, bicepPath() !== null, 'Bicep CLI not installed (scripts/install-bicep.sh)');
-    const arm = JSON.stringify(armOf(path.join(INFRA, 'main.bicep')));
-    for (const f of files) expect(arm.includes(JSON.stringify(text(f)).slice(1, -1)), `${f} not inlined in main.json`).toBe(true);
+/** Any string in any resource that looks like a query (a pipeline or a let), wherever it sits. */
+function kqlLookingStrings(d: Deployment): string[] {
+  const found: string[] = [];
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string' && /(^|\n)\s*(\||let \w+ =)/.test(v)) found.push(v);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  for (const r of d.resources()) if (r.type !== 'Microsoft.Resources/deployments') walk(r.properties);
+  return found;
+}
+
+const PARAMETER_SETS = {
+  defaults: {},
+  awkward: {
+    sensitiveTables: ['public.accounts', 'hr."Salaries, 2026"', "o'brien.t", 'back\\slash'],
+    ddlUsers: [],
+    changeWindowStartHour: 0,
+    changeWindowEndHour: 24,
+    authFailureThreshold: 1,
+  },
+  'one user with a quote': { ddlUsers: ['deploy"er'], sensitiveTables: ['public.x'] },
+};
+
+describe.each(Object.entries(PARAMETER_SETS))('KQL a deployment carries (%s parameters)', (_, params) => {
+  it('is checked without errors and comes from a file, changed only in its let lines', (ctx) => {
+    requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
+    const d = deployMain(params);
+    const texts = deployedKql(d);
+    const byShape = new Map(files.map((f) => [normalise(text(f)), f]));
+    const used = new Set<string>();
+    for (const { where, kql, tables } of texts) {
+      expect(typeof kql, where).toBe('string');
+      const file = byShape.get(normalise(kql));
+      expect(file, `${where}: not the text of any infra/kql file`).toBeDefined();
+      used.add(file!);
+      expect(errorsOf(checkKql(kql, tables ?? tablesFor(file!))), `${where} (${file})`).toEqual([]);
+    }
+    expect(new Set(kqlLookingStrings(d))).toEqual(new Set(texts.map((t) => t.kql)));
+    // Every file ships (the sensitive-reads rule only when tables are listed).
+    const expected = files.filter((f) => f !== 'alert-sensitive-reads.kql' || ((params as { sensitiveTables?: unknown[] }).sensitiveTables ?? []).length > 0);
+    expect([...used].sort()).toEqual(expected);
   });
+});
+
+it('parameters reach the alert queries', (ctx) => {
+  requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
+  const rules = resourcesOfType(deployMain(PARAMETER_SETS.awkward), 'Microsoft.Insights/scheduledQueryRules');
+  const query = (name: string): string => rules.find((r) => String(r.name).includes(name))!.properties.criteria.allOf[0].query as string;
+  expect(query('sensitive-table-reads')).toContain(`let SensitiveTables = dynamic(${JSON.stringify(PARAMETER_SETS.awkward.sensitiveTables)});`);
+  expect(query('ddl-outside-window')).toContain('let ChangeWindowStartHour = 0;\nlet ChangeWindowEndHour = 24;\nlet DdlUsers = dynamic([]);');
+  expect(query('auth-failure-burst')).toContain('let Threshold = 1;');
 });

@@ -1,0 +1,171 @@
+// The contract between the templates and the code, read from a simulated deployment of main.bicep:
+// the function app's settings are accepted by the app's own settings loader and name what its
+// triggers use; the wired server gets a log_line_prefix the parser handles, one parameter at a
+// time; identities get exactly the roles the design needs, each on one resource; storage allows
+// no keys. Azure-only values (endpoints, ids) are plausible fakes (test/infra/bicep.ts).
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment -- evaluated ARM JSON is untyped; the assertions are the type check */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadSettings } from '../../src/config/settings.js';
+import { compileLogLinePrefix } from '../../src/parse/log-line-prefix.js';
+import { STREAM_NAME } from '../../src/schema.js';
+import { requireOrSkip } from '../helpers/tools.js';
+import { bicepPath, deployMain, FAKE, MISSING_BICEP, resourcesOfType, ROOT } from './bicep.js';
+
+const WIRED = { wireServer: true, flexibleServerName: 'PgProd-01', serverLogLinePrefixes: { other: '%m [%p] ' } };
+
+function appSettings(params: Record<string, unknown>): Record<string, string> {
+  const [site] = resourcesOfType(deployMain(params), 'Microsoft.Web/sites');
+  const list = site!.properties.siteConfig.appSettings as { name: string; value: unknown }[];
+  for (const s of list) expect(typeof s.value, `${s.name} = ${String(s.value)}`).toBe('string');
+  return Object.fromEntries(list.map((s) => [s.name, s.value as string]));
+}
+
+describe('function app settings', () => {
+  it('are accepted by loadSettings and wire the DCR, identity-based storage and prefixes', (ctx) => {
+    requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
+    const env = appSettings(WIRED);
+    const s = loadSettings(env);
+    expect(s.endpoint).toBe(FAKE.ingestionEndpoint);
+    expect(s.ruleId).toBe(FAKE.immutableId);
+    expect(s.stream).toBe(STREAM_NAME);
+    expect(s.managedIdentityClientId).toBe(FAKE.clientId);
+    for (const storage of [s.logsStorage, s.stateStorage]) expect(storage).toMatchObject({ kind: 'identity', clientId: FAKE.clientId, managedIdentity: true });
+    expect(s.logLinePrefix).toBe('%t-%c-');
+    expect(s.serverLogLinePrefixes).toEqual({ other: '%m [%p] ', 'pgprod-01': '%m [%p] %c %l %q%u@%d %a %r ' });
+  });
+
+  it('include identity-based AzureWebJobsStorage, Entra-only telemetry and no keys or runtime overrides', (ctx) => {
+    requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
+    const env = appSettings({});
+    for (const service of ['blob', 'queue', 'table']) expect(env[`AzureWebJobsStorage__${service}ServiceUri`]).toMatch(new RegExp(`^https://st\\w+\\.${service}\\.`));
+    expect(env).toMatchObject({ AzureWebJobsStorage__credential: 'managedidentity', AzureWebJobsStorage__clientId: FAKE.clientId, AZURE_CLIENT_ID: FAKE.clientId });
+    expect(env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING).toBe(`ClientId=${FAKE.clientId};Authorization=AAD`);
+    expect(env.PGAUDIT_SWEEP_SCHEDULE).toBe('0 */5 * * * *');
+    expect(env.PGAUDIT_SERVER_LOG_LINE_PREFIXES).toBe('{}');
+    // Flex Consumption rejects these (the runtime comes from functionAppConfig).
+    for (const name of ['FUNCTIONS_WORKER_RUNTIME', 'FUNCTIONS_EXTENSION_VERSION', 'WEBSITE_RUN_FROM_PACKAGE', 'WEBSITE_CONTENTAZUREFILECONNECTIONSTRING', 'AzureWebJobsStorage']) expect(env).not.toHaveProperty(name);
+    for (const [name, value] of Object.entries(env)) expect(value, name).not.toMatch(/AccountKey=|SharedAccessSignature=|[?&]sig=|[?&]code=/i);
+  });
+
+  it('name every setting the functions refer to (trigger connection, timer schedule)', (ctx) => {
+    requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
+    const env = appSettings({});
+    const sources = ['blob-created.ts', 'sweep.ts'].map((f) => readFileSync(path.join(ROOT, 'functions', f), 'utf8')).join('\n');
+    const connections = [...sources.matchAll(/connection:\s*'(\w+)'/g)].map((m) => m[1]!);
+    expect(connections).toContain('PGAUDIT_LOGS_STORAGE');
+    // An Event Grid blob trigger uses the blob and the queue service of its connection.
+    for (const c of connections) for (const part of ['blobServiceUri', 'queueServiceUri', 'credential', 'clientId']) expect(env, `${c}__${part}`).toHaveProperty(`${c}__${part}`);
+    const schedules = [...sources.matchAll(/schedule:\s*'%(\w+)%'/g)].map((m) => m[1]!);
+    expect(schedules).toEqual(['PGAUDIT_SWEEP_SCHEDULE']);
+    for (const s of schedules) expect(env[s]).toMatch(/^(\S+ ){5}\S+$/); // six-field NCRONTAB
+  });
+
+  it('run on Flex Consumption, Node 22, with deployment storage through the user-assigned identity', (ctx) => {
+    requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
+    const d = deployMain();
+    const [plan] = resourcesOfType(d, 'Microsoft.Web/serverfarms');
+    expect(plan!.raw.sku).toMatchObject({ name: 'FC1', tier: 'FlexConsumption' });
+    const [site] = resourcesOfType(d, 'Microsoft.Web/sites');
+    const config = site!.properties.functionAppConfig;
+    expect(config.runtime).toEqual({ name: 'node', version: '22' });
+    expect(config.deployment.storage).toMatchObject({ type: 'blobContainer', authentication: { type: 'UserAssignedIdentity' } });
+    expect(config.deployment.storage.value).toMatch(/^https:\/\/st\w+\.blob\.core\.windows\.net\/deployment-package$/);
+    expect(config.scaleAndConcurrency.maximumInstanceCount).toBe(40);
+    expect(site!.properties.httpsOnly).toBe(true);
+  });
+});
+
+describe('optional server wiring', () => {
+  it('is absent unless asked for', (ctx) => {
+    requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
+    const d = deployMain();
+    expect(resourcesOfType(d, 'Microsoft.DBforPostgreSQL/flexibleServers/configurations')).toEqual([]);
+    expect(resourcesOfType(d, 'Microsoft.Insights/diagnosticSettings')).toEqual([]);
+  });
+
+  it('sends PostgreSQLLogs to the logs account and sets pgAudit one parameter at a time', (ctx) => {
+    requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
+    const d = deployMain(WIRED);
+    const [diag] = resourcesOfType(d, 'Microsoft.Insights/diagnosticSettings');
+    expect(diag!.properties.logs).toEqual([{ category: 'PostgreSQLLogs', enabled: true }]);
+    expect(diag!.properties.storageAccountId).toMatch(/\/storageAccounts\/stlogs\w+$/);
+    const configs = resourcesOfType(d, 'Microsoft.DBforPostgreSQL/flexibleServers/configurations');
+    expect(configs.map((c) => String(c.name))).toEqual(
+      ['azure.extensions', 'shared_preload_libraries', 'pgaudit.log', 'pgaudit.log_parameter', 'pgaudit.log_rows', 'log_line_prefix'].map((n) => `PgProd-01/${n}`),
+    );
+    // Serial: parallel parameter updates fail with ServerBusy.
+    expect(configs[0]!.raw.copy).toMatchObject({ mode: 'serial', batchSize: 1 });
+    const value = (n: string): string => configs.find((c) => String(c.name).endsWith(`/${n}`))!.properties.value as string;
+    expect(value('shared_preload_libraries').split(',')).toContain('pgaudit');
+    expect(value('azure.extensions').toUpperCase().split(',')).toContain('PGAUDIT');
+    // The prefix set on the server is the one the function parses that server's lines with.
+    const prefix = value('log_line_prefix');
+    expect(JSON.parse(appSettings(WIRED).PGAUDIT_SERVER_LOG_LINE_PREFIXES!)).toMatchObject({ 'pgprod-01': prefix });
+    const line = `2026-07-02 03:00:06.123 UTC [4242] 6a45d422.1092 7 alice@shop pgAdmin 4 - DB:shop 10.1.2.3(51234) LOG:  AUDIT: SESSION,1,1,READ,SELECT,,,select 1,<none>`;
+    expect(compileLogLinePrefix(prefix).match(line, 'LOG')?.fields).toMatchObject({
+      userName: 'alice', databaseName: 'shop', applicationName: 'pgAdmin 4 - DB:shop', clientHost: '10.1.2.3', clientPort: 51234, sessionId: '6a45d422.1092', sessionLine: 7, processId: 4242,
+    });
+    expect(compileLogLinePrefix(prefix).match('2026-07-02 03:00:06.123 UTC [77] 6a45d422.4d 1 LOG:  checkpoint starting: time', 'LOG')).not.toBeNull();
+  });
+});
+
+describe('roles and storage', () => {
+  // Built-in role definition ids (the same in every tenant).
+  const ROLES: Record<string, string> = {
+    '3913510d-42f4-4e42-8a64-420c390055eb': 'Monitoring Metrics Publisher',
+    'b7e6dc6d-f1e8-4753-8033-0f276bb0955b': 'Storage Blob Data Owner',
+    '974c5e8b-45b9-4653-ba55-5f855dd0a3f5': 'Storage Queue Data Contributor',
+    '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3': 'Storage Table Data Contributor',
+  };
+
+  it('grant exactly the needed roles, each on one resource, to the function identity', (ctx) => {
+    requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
+    const assignments = resourcesOfType(deployMain(), 'Microsoft.Authorization/roleAssignments').map((r) => {
+      const scope = String(r.raw.scope ?? '(resource group)');
+      const target = /'(Microsoft\.[\w.]+\/[\w]+)'/.exec(scope)?.[1] ?? scope;
+      const role = ROLES[String(r.properties.roleDefinitionId).split('/').at(-1)!] ?? String(r.properties.roleDefinitionId);
+      expect(r.properties.principalId).toBe(FAKE.principalId);
+      expect(r.raw.name).toMatch(/^\[guid\(/);
+      return `${role} on ${target}${scope.includes("'hostAccountName'") ? ' (host)' : scope.includes("'logsAccountName'") ? ' (logs)' : ''}`;
+    });
+    expect(assignments.sort()).toEqual(
+      [
+        'Monitoring Metrics Publisher on Microsoft.Insights/dataCollectionRules',
+        'Monitoring Metrics Publisher on Microsoft.Insights/components',
+        'Storage Blob Data Owner on Microsoft.Storage/storageAccounts (host)',
+        'Storage Queue Data Contributor on Microsoft.Storage/storageAccounts (host)',
+        'Storage Table Data Contributor on Microsoft.Storage/storageAccounts (host)',
+        'Storage Blob Data Owner on Microsoft.Storage/storageAccounts (logs)',
+        'Storage Queue Data Contributor on Microsoft.Storage/storageAccounts (logs)',
+      ].sort(),
+    );
+  });
+
+  it('accounts allow no shared keys or public blobs, and need TLS 1.2; App Insights takes no keys', (ctx) => {
+    requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
+    const d = deployMain();
+    const accounts = resourcesOfType(d, 'Microsoft.Storage/storageAccounts');
+    expect(accounts).toHaveLength(2); // host/state and a new logs account
+    for (const a of accounts) expect(a.properties).toMatchObject({ allowSharedKeyAccess: false, allowBlobPublicAccess: false, minimumTlsVersion: 'TLS1_2', supportsHttpsTrafficOnly: true });
+    expect(resourcesOfType(deployMain({ existingLogsStorageAccountName: 'mylogs' }), 'Microsoft.Storage/storageAccounts')).toHaveLength(1);
+    expect(resourcesOfType(d, 'Microsoft.Insights/components')[0]!.properties.DisableLocalAuth).toBe(true);
+  });
+
+  it('an existing workspace is used where it is, without creating one', (ctx) => {
+    requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
+    const id = '/subscriptions/00000000-0000-0000-0000-00000000000f/resourceGroups/rg-central/providers/Microsoft.OperationalInsights/workspaces/law-central';
+    const d = deployMain({ existingWorkspaceId: id });
+    expect(resourcesOfType(d, 'Microsoft.OperationalInsights/workspaces')).toEqual([]);
+    expect(String(resourcesOfType(d, 'Microsoft.OperationalInsights/workspaces/tables')[0]!.name)).toBe('law-central/PgAudit_CL');
+    const workspaceModule = d.resources().find((r) => r.type === 'Microsoft.Resources/deployments' && r.name === 'workspace')!;
+    expect(d.evaluate(workspaceModule.raw.subscriptionId)).toBe('00000000-0000-0000-0000-00000000000f');
+    expect(d.evaluate(workspaceModule.raw.resourceGroup)).toBe('rg-central');
+    expect(d.outputs().LOG_ANALYTICS_WORKSPACE_ID!.value).toBe(id);
+    // The DCR, alerts and App Insights stay in the app's resource group and point at that workspace.
+    const [dcr] = resourcesOfType(d, 'Microsoft.Insights/dataCollectionRules');
+    expect(dcr!.properties.destinations.logAnalytics[0].workspaceResourceId).toBe(id);
+    for (const rule of resourcesOfType(d, 'Microsoft.Insights/scheduledQueryRules')) expect(rule.properties.scopes).toEqual([id]);
+  });
+});
