@@ -9,6 +9,11 @@ if [ -x .tools/bicep ] && .tools/bicep --version >/dev/null 2>&1; then
   .tools/bicep --version
   exit 0
 fi
+case "$(uname -s)-$(uname -m)" in
+  Linux-x86_64) ;;
+  *) echo "install-bicep: this script fetches the linux-x64 build; elsewhere install Bicep from https://aka.ms/bicep-install and put it on PATH" >&2; exit 1 ;;
+esac
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 command -v dotnet >/dev/null || { echo "install-bicep: the .NET SDK (dotnet) is required to restore the Bicep NuGet package" >&2; exit 1; }
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
