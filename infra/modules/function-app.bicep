@@ -72,7 +72,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
         { name: 'PGAUDIT_INGESTION_ENDPOINT', value: ingestionEndpoint }
         { name: 'PGAUDIT_DCR_IMMUTABLE_ID', value: dcrImmutableId }
-        { name: 'PGAUDIT_STREAM_NAME', value: 'Custom-PgAudit_CL' }
+        { name: 'PGAUDIT_STREAM_NAME', value: loadJsonContent('../generated/pgaudit-columns.json', '$.streamName') }
         { name: 'PGAUDIT_LOG_LINE_PREFIX', value: logLinePrefix }
         { name: 'PGAUDIT_SERVER_LOG_LINE_PREFIXES', value: string(serverLogLinePrefixes) }
         { name: 'PGAUDIT_SWEEP_SCHEDULE', value: sweepSchedule }
