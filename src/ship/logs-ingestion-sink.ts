@@ -91,7 +91,7 @@ export class LogsIngestionSink {
         this.counters.acceptedBytes += bytes;
         return null;
       } catch (err) {
-        const { status, retryAfter, body, message } = describeUploadError(err);
+        const { status, retryAfter, body, message, credentialFailure } = describeUploadError(err);
         if (status !== undefined && CONFIGURATION_STATUSES.has(status)) {
           throw new IngestionError(
             `Logs Ingestion refused the upload with HTTP ${status} (${message}); check the endpoint, DCR immutable id ${this.ruleId}, stream ${this.stream} and the identity's Monitoring Metrics Publisher role`,
@@ -100,6 +100,15 @@ export class LogsIngestionSink {
           );
         }
         const decision = decideRetry(status, retryAfter, attempt, this.retry);
+        if (!decision.retry && credentialFailure) {
+          // No token: no request reached the service and every row would fail alike. Stop
+          // (the checkpoint stays put) instead of dead-lettering the whole blob.
+          throw new IngestionError(
+            `could not get a token for the Logs Ingestion API (${message}); check the managed identity (AZURE_CLIENT_ID) or sign in`,
+            { status: undefined, ruleId: this.ruleId, stream: this.stream, body: null },
+            { cause: err },
+          );
+        }
         if (!decision.retry) return { rows, status, reason: `${decision.reason}: ${message}`, body, attempts: attempt };
         this.counters.retries++;
         this.options.onRetry?.({ status, delayMs: decision.delayMs, attempt });
@@ -129,6 +138,8 @@ export function* chunkBySize(rows: readonly PgAuditRow[], maxBytes: number): Gen
 
 interface UploadErrorInfo {
   status: number | undefined;
+  /** The credential could not produce a token (nothing was sent). */
+  credentialFailure: boolean;
   retryAfter: string | null;
   body: string | null;
   message: string;
@@ -142,6 +153,7 @@ export function describeUploadError(err: unknown): UploadErrorInfo {
   const body = e.response?.bodyAsText ?? (e.code && e.message ? JSON.stringify({ error: { code: e.code, message: e.message } }) : null);
   return {
     status: typeof e.statusCode === 'number' ? e.statusCode : undefined,
+    credentialFailure: ['CredentialUnavailableError', 'AuthenticationError', 'AggregateAuthenticationError'].includes((cause as { name?: string } | null)?.name ?? ''),
     retryAfter: e.response?.headers?.get('retry-after') ?? null,
     body: body === null ? null : body.slice(0, 4000),
     message: (e.message ?? e.code ?? String(cause)).slice(0, 500),

@@ -80,6 +80,15 @@ describe('LogsIngestionSink', () => {
     await expect(sinkWith(client).send(rows(1))).rejects.toBeInstanceOf(IngestionError);
   });
 
+  it('stops (does not dead-letter) when no token can be had, after retrying', async () => {
+    const noToken = Object.assign(new Error('ManagedIdentityCredential: Authentication failed'), { name: 'CredentialUnavailableError' });
+    const aggregate = Object.assign(new Error('undefined\n}'), { name: 'AggregateLogsUploadError', errors: [{ cause: noToken, failedLogs: [] }] });
+    const client = new ScriptedClient(() => aggregate);
+    const sink = sinkWith(client);
+    await expect(sink.send(rows(2))).rejects.toThrow(/could not get a token/);
+    expect(client.calls).toEqual([2, 2, 2]);
+  });
+
   it('unwraps AggregateLogsUploadError (whose own message is broken)', async () => {
     const aggregate = Object.assign(new Error('undefined\n}'), { name: 'AggregateLogsUploadError', errors: [{ cause: restError(429, { 'retry-after': '0.75' }), failedLogs: [] }] });
     const client = new ScriptedClient((call) => (call === 1 ? aggregate : null));
