@@ -2,19 +2,17 @@
 // 1 an input or service could not be used, 2 the command line is wrong.
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from './errors/input-error.js';
+import { isCredentialFailure } from './config/credential-failure.js';
 import { IngestionError } from './ship/ingestion-error.js';
 import { LeaseLostError } from './state/lease-lost-error.js';
 import { UsageError } from './errors/usage-error.js';
-import { DEFAULT_STATEMENT_CAP } from './enrich/cap.js';
-import { DEFAULT_LOG_LINE_PREFIX } from './parse/log-line-prefix.js';
 import { PREFIX_ESCAPES } from './parse/prefix-escapes.js';
 import { runParse, type CliIo, type ParseCliOptions } from './cli/parse-command.js';
+import { addPipelineOptions } from './cli/pipeline-options.js';
 import { runReplay, type ReplayCliOptions } from './cli/replay-command.js';
 import { runBackfill, runShip, type BackfillCliOptions } from './cli/ship-command.js';
 import { addShipOptions, addStorageOptions, type ShipCliOptions } from './cli/ship-options.js';
 import { runStatus, type StatusCliOptions } from './cli/status-command.js';
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 function defaultIo(): CliIo {
   return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, stderrIsTty: Boolean(process.stderr.isTTY) };
@@ -29,14 +27,12 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();
 
-  program
-    .command('parse')
-    .description('Parse diagnostic blob files (JSON Lines, or legacy {"records":[...]}; .gz accepted) into NDJSON rows on stdout; a summary goes to stderr.')
-    .argument('[FILE...]', 'blob files in time order (sessions carry across files); - reads stdin; none parses the bundled sample')
-    .option('-p, --log-line-prefix <prefix>', "the server's log_line_prefix", DEFAULT_LOG_LINE_PREFIX)
-    .option('--server-prefix <server=prefix>', 'log_line_prefix for one server (repeatable)', collect, [])
-    .option('--statement-cap <chars>', 'cap for Statement, Message, Detail and Parameter', String(DEFAULT_STATEMENT_CAP))
-    .option('--redact <pattern>', 'extra redaction regex, or /regex/flags; a group named "secret" limits what is replaced (repeatable)', collect, [])
+  addPipelineOptions(
+    program
+      .command('parse')
+      .description('Parse diagnostic blob files (JSON Lines, or legacy {"records":[...]}; .gz accepted) into NDJSON rows on stdout; a summary goes to stderr.')
+      .argument('[FILE...]', 'blob files in time order (sessions carry across files); - reads stdin; none parses the bundled sample'),
+  )
     .option('-o, --output <file>', 'write rows to a file instead of stdout')
     .addOption(new Option('--summary <format>', 'summary format on stderr').choices(['text', 'json']).default('text'))
     .option('--progress', 'print progress on stderr (default when stderr is a terminal)')
@@ -88,7 +84,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       .option('--dry-run', 'list what would be replayed; send nothing'),
     false,
   ).action(async (opts: ReplayCliOptions) => {
-    setExit(await runReplay({ ...opts, graceMinutes: '15' }, io));
+    setExit(await runReplay(opts, io));
   });
 
   addStorageOptions(
@@ -118,7 +114,7 @@ function serviceFailure(err: unknown): string | null {
   if (err instanceof LeaseLostError) return err.message;
   const e = err as Error & { statusCode?: number; code?: string };
   if (err.name === 'RestError') return `storage request failed${e.statusCode ? ` with HTTP ${e.statusCode}` : ''}${e.code ? ` (${e.code})` : ''}: ${err.message.split('\n')[0] ?? ''}; check --storage and that the identity has access`;
-  if (err.name === 'CredentialUnavailableError' || err.name === 'AuthenticationError' || err.name === 'AggregateAuthenticationError') {
+  if (isCredentialFailure(err)) {
     return `could not get a token: ${err.message.split('\n')[0] ?? ''}; sign in (az login) or run where a managed identity is available`;
   }
   return null;

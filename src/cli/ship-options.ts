@@ -8,6 +8,7 @@ import { UsageError } from '../errors/usage-error.js';
 import { STREAM_NAME } from '../schema.js';
 import { createShipContext, type ShipContext } from '../ship/ship-context.js';
 import { parsePipelineOptions, type ParseCliOptions } from './parse-command.js';
+import { addPipelineOptions } from './pipeline-options.js';
 
 export interface StorageCliOptions {
   readonly storage?: string;
@@ -23,12 +24,11 @@ export interface ShipCliOptions extends StorageCliOptions, Omit<ParseCliOptions,
   readonly endpoint?: string;
   readonly ruleId?: string;
   readonly stream: string;
-  readonly graceMinutes: string;
+  /** Absent for `replay`, which reads no blobs. */
+  readonly graceMinutes?: string;
   readonly flushMb: string;
   readonly concurrency: string;
 }
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function addStorageOptions(cmd: Command): Command {
   return cmd
@@ -48,13 +48,11 @@ export function addShipOptions(cmd: Command, withPipeline = true): Command {
     .option('--concurrency <n>', 'servers shipped in parallel', '4')
     .option('--flush-mb <mb>', 'upload when this many MB of rows are pending', '8');
   if (withPipeline) {
-    cmd
-      .option('--prefix <blob-prefix>', 'only blobs whose names start with this', '')
-      .option('-p, --log-line-prefix <prefix>', "the servers' log_line_prefix", '%t-%c-')
-      .option('--server-prefix <server=prefix>', 'log_line_prefix for one server (repeatable)', collect, [])
-      .option('--statement-cap <chars>', 'cap for Statement, Message, Detail and Parameter', '32000')
-      .option('--redact <pattern>', 'extra redaction regex (repeatable)', collect, [])
-      .option('--grace-minutes <n>', 'a blob may still grow this long after its hour', '15');
+    addPipelineOptions(cmd.option('--prefix <blob-prefix>', 'only blobs whose names start with this', '')).option(
+      '--grace-minutes <n>',
+      'a blob may still grow this long after its hour',
+      '15',
+    );
   }
   return cmd;
 }

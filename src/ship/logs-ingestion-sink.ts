@@ -3,6 +3,7 @@
 // never re-splits), sent one at a time in order, and retried by the pure policy in
 // retry-policy.ts (the client's own retries are switched off so that one policy decides).
 import { isAggregateLogsUploadError } from '@azure/monitor-ingestion';
+import { isCredentialFailure } from '../config/credential-failure.js';
 import type { PgAuditRow } from '../schema.js';
 import { IngestionError } from './ingestion-error.js';
 import { DEFAULT_RETRY_POLICY, decideRetry, type RetryPolicyOptions } from './retry-policy.js';
@@ -153,7 +154,7 @@ export function describeUploadError(err: unknown): UploadErrorInfo {
   const body = e.response?.bodyAsText ?? (e.code && e.message ? JSON.stringify({ error: { code: e.code, message: e.message } }) : null);
   return {
     status: typeof e.statusCode === 'number' ? e.statusCode : undefined,
-    credentialFailure: ['CredentialUnavailableError', 'AuthenticationError', 'AggregateAuthenticationError'].includes((cause as { name?: string } | null)?.name ?? ''),
+    credentialFailure: isCredentialFailure(cause),
     retryAfter: e.response?.headers?.get('retry-after') ?? null,
     body: body === null ? null : body.slice(0, 4000),
     message: (e.message ?? e.code ?? String(cause)).slice(0, 500),

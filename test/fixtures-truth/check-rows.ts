@@ -9,14 +9,9 @@
 import { REDACTED } from '../../src/enrich/redact.js';
 import type { PgAuditRow } from '../../src/schema.js';
 
-export interface TruthRow extends Record<string, unknown> {
-  EventType: string;
-  SourceBlob: string;
-  SourceOffset: number;
-  secrets?: string[];
-  gapFrom?: number;
-  gapTo?: number;
-}
+import type { TruthRow } from '../../scripts/fixtures/truth.js';
+
+export type { TruthRow };
 
 export interface Mismatch {
   readonly style: string;
