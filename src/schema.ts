@@ -69,11 +69,17 @@ export type ColumnName = Columns['name'];
 
 export const COLUMN_NAMES: readonly ColumnName[] = COLUMNS.map((c) => c.name);
 
-const EMPTY_ROW = Object.freeze(Object.fromEntries(COLUMNS.map((c) => [c.name, null]))) as Readonly<PgAuditRow>;
+/**
+ * A row with every column null, keys in schema order (so NDJSON output is stable). Compiled to
+ * an object literal once: a row is made per output row, and copying a template object
+ * (`{ ...EMPTY }`) costs 4 % of `parse` (npm run bench). Column names are plain identifiers.
+ */
+export const emptyRow = compileEmptyRow(COLUMN_NAMES);
 
-/** A row with every column null, keys in schema order (so NDJSON output is stable). */
-export function emptyRow(): PgAuditRow {
-  return { ...EMPTY_ROW };
+function compileEmptyRow(names: readonly string[]): () => PgAuditRow {
+  for (const n of names) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(n)) throw new Error(`column name ${JSON.stringify(n)} is not an identifier`);
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- built from the constant column list above
+  return new Function(`return { ${names.map((n) => `${n}: null`).join(', ')} };`) as () => PgAuditRow;
 }
 
 /** DCR stream declarations spell the datetime type in lower case. */

@@ -1,5 +1,5 @@
 // The floor for this runtime: read a blob line by line with readline and JSON.parse each line,
-// nothing else. Prints {"records", "maxRssKb"} on stderr.
+// nothing else. Prints {"records", "maxRssKb", "cpuSeconds"} on stderr.
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 
@@ -10,4 +10,5 @@ for await (const line of rl) {
   JSON.parse(line);
   records++;
 }
-process.stderr.write(JSON.stringify({ records, maxRssKb: process.resourceUsage().maxRSS }) + '\n');
+const u = process.resourceUsage();
+process.stderr.write(JSON.stringify({ records, maxRssKb: u.maxRSS, cpuSeconds: (u.userCPUTime + u.systemCPUTime) / 1e6 }) + '\n');

@@ -1,6 +1,5 @@
-// Runs `pgaudit-ingest parse` exactly as a user does (the package bin, which re-runs itself with
-// its heap cap), rows to /dev/null; prints the JSON summary and {"maxRssKb"} (largest of the
-// processes) on stderr.
+// Runs `pgaudit-ingest parse` exactly as a user does (the package bin), rows to /dev/null; prints the JSON summary and {"maxRssKb", "cpuSeconds"} on
+// stderr.
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +10,10 @@ const r = spawnSync(
   ['--require', join(root, 'test/helpers/report-max-rss.cjs'), join(root, 'bin/pgaudit-ingest.js'), 'parse', '--no-progress', '--summary', 'json', '-o', '/dev/null', ...process.argv.slice(2)],
   { encoding: 'utf8', maxBuffer: 1 << 26 },
 );
-const rss = [...r.stderr.matchAll(/@@MAXRSS@@(\d+)/g)].map((m) => Number(m[1]));
-process.stderr.write(r.stderr.replace(/@@MAXRSS@@\d+\n/g, ''));
-process.stderr.write(JSON.stringify({ maxRssKb: Math.max(...rss) }) + '\n');
+const reports = [...r.stderr.matchAll(/@@MAXRSS@@(\d+)@@CPU@@(\d+)/g)].map((m) => ({ rssKb: Number(m[1]), cpuUs: Number(m[2]) }));
+process.stderr.write(r.stderr.replace(/@@MAXRSS@@\d+@@CPU@@\d+\n/g, ''));
+// With PGAUDIT_INGEST_HEAP_MB the bin runs a child: peak RSS is the larger one, CPU the sum.
+const maxRssKb = Math.max(...reports.map((x) => x.rssKb));
+const cpuSeconds = reports.reduce((n, x) => n + x.cpuUs, 0) / 1e6;
+process.stderr.write(JSON.stringify({ maxRssKb, cpuSeconds }) + '\n');
 process.exitCode = r.status ?? 1;

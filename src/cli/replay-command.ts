@@ -4,7 +4,8 @@
 import type { PgAuditRow } from '../schema.js';
 import type { DeadLetterHeader } from '../ship/dead-letter-store.js';
 import type { CliIo } from './parse-command.js';
-import { shipContextFromCli, type ShipCliOptions } from './ship-options.js';
+import { shipContextFromCli } from './ship-context-from-cli.js';
+import type { ShipCliOptions } from './ship-options.js';
 
 export interface ReplayCliOptions extends ShipCliOptions {
   readonly dryRun?: boolean;

@@ -3,7 +3,8 @@ import { UsageError } from '../errors/usage-error.js';
 import { totalRows } from '../pipeline/stats.js';
 import { blobLogRecord, planFromListing, runSweep, type SweepSummary } from '../ship/sweep.js';
 import type { CliIo } from './parse-command.js';
-import { shipContextFromCli, type ShipCliOptions } from './ship-options.js';
+import { shipContextFromCli } from './ship-context-from-cli.js';
+import type { ShipCliOptions } from './ship-options.js';
 
 export interface BackfillCliOptions extends ShipCliOptions {
   readonly from: string;

@@ -2,7 +2,8 @@
 // checkpoint: bytes behind (current length − checkpoint offset), or "done"/"untracked".
 import { StateStore } from '../state/state-store.js';
 import type { CliIo } from './parse-command.js';
-import { storageClients, type StorageCliOptions } from './ship-options.js';
+import { storageClients } from './ship-context-from-cli.js';
+import type { StorageCliOptions } from './ship-options.js';
 
 export interface StatusCliOptions extends StorageCliOptions {
   readonly prefix: string;

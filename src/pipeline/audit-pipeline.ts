@@ -9,7 +9,7 @@ import { classify, type Classified } from '../parse/classify.js';
 import { compileLogLinePrefix, type CompiledPrefix } from '../parse/log-line-prefix.js';
 import { parseLogLine, type LogLine } from '../parse/log-line.js';
 import { PREVIOUSLY_LOGGED, NOT_LOGGED, type AuditEntry } from '../parse/pgaudit-entry.js';
-import { decodeLine, type DiagnosticRecord, type RecordResult } from '../read/diagnostic-record.js';
+import { decodeLine, type DiagnosticRecord, type LineDecodeResult, type RecordResult } from '../read/diagnostic-record.js';
 import type { Line } from '../read/line-splitter.js';
 import type { PgAuditRow } from '../schema.js';
 import { pipelineOptions, type PipelineOptions } from './options.js';
@@ -56,13 +56,21 @@ export class AuditPipeline {
 
   /** The rows of one blob line (zero or more), with SourceBlob/SourceOffset/RecordId set. */
   processLine(line: Line, sourceBlob: string): PgAuditRow[] {
+    return this.processDecoded(line, line.truncated ? null : decodeLine(line.text), sourceBlob);
+  }
+
+  /**
+   * processLine for a line whose decodeLine ran elsewhere (another thread: parse-command's
+   * decode worker). `decoded` is null for a truncated line. line.text is read only when the line
+   * is truncated, fails to decode or holds an invalid record (it becomes the UNPARSED row).
+   */
+  processDecoded(line: Line, decoded: LineDecodeResult | null, sourceBlob: string): PgAuditRow[] {
     this.stats.lines++;
     const rows: PgAuditRow[] = [];
-    if (line.truncated) {
+    if (decoded === null) {
       this.stats.truncatedLines++;
       rows.push(unparsedRow(line.text, 'line longer than the line limit; only its beginning is kept', this.policy));
     } else {
-      const decoded = decodeLine(line.text);
       if (!decoded.ok) rows.push(unparsedRow(line.text, decoded.reason, this.policy));
       else if (decoded.records.length === 0) this.stats.blankLines++;
       else for (const r of decoded.records) this.recordRows(r, line.text, rows);

@@ -1,6 +1,7 @@
 // Streams byte chunks through the line splitter and the pipeline. Pure apart from consuming the
 // async iterable it is given: the caller decides where bytes come from (file, blob range).
 import { LineSplitter, DEFAULT_MAX_LINE_BYTES } from '../read/line-splitter.js';
+import { unpackLines, type PackedLines } from '../read/packed-lines.js';
 import type { PgAuditRow } from '../schema.js';
 import type { AuditPipeline } from './audit-pipeline.js';
 
@@ -51,4 +52,21 @@ export async function* chunkRows(
   const last = splitter.end(options.final);
   if (last) yield { rows: pipeline.processLine(last, options.sourceBlob), endOffset: splitter.consumedOffset };
   return { endOffset: splitter.consumedOffset, pendingBytes: splitter.pendingLength };
+}
+
+/** A batch of lines decoded elsewhere (a decode worker), and where they end in the source. */
+export interface PackedLinesBatch {
+  readonly packed: PackedLines;
+  readonly endOffset: number;
+}
+
+/** chunkRows for lines already split and decoded (packLines): the same rows, in order. */
+export async function* packedRows(batches: AsyncIterable<PackedLinesBatch> | Iterable<PackedLinesBatch>, pipeline: AuditPipeline, sourceBlob: string): AsyncGenerator<RowBatch> {
+  for await (const batch of batches) {
+    const rows: PgAuditRow[] = [];
+    for (const { line, decoded } of unpackLines(batch.packed)) {
+      for (const row of pipeline.processDecoded(line, decoded, sourceBlob)) rows.push(row);
+    }
+    yield { rows, endOffset: batch.endOffset };
+  }
 }

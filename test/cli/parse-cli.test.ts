@@ -71,6 +71,7 @@ describe('pgaudit-ingest parse', () => {
     { args: ['parse', '--server-prefix', 'noequals', blob], code: 2, err: /--server-prefix expects SERVER=PREFIX/ },
     { args: ['parse', '--redact', '(', blob], code: 2, err: /redaction pattern 1 "\(" is not usable/ },
     { args: ['parse', '--summary', 'xml', blob], code: 2, err: /Allowed choices are text, json/ },
+    { args: ['parse', '--worker', 'maybe', blob], code: 2, err: /Allowed choices are auto, on, off/ },
     { args: ['parse', '--bogus'], code: 2, err: /unknown option '--bogus'/ },
     { args: ['frobnicate'], code: 2, err: /unknown command 'frobnicate'/ },
     { args: [], code: 2, err: /Usage: pgaudit-ingest/ },
@@ -78,6 +79,34 @@ describe('pgaudit-ingest parse', () => {
     const r = await run(args);
     expect(r.code).toBe(code);
     expect(r.stderr + r.stdout).toMatch(err);
+  });
+
+  it('decodes in a worker thread (--worker on) to exactly the rows and summary of one thread', async () => {
+    // Two hourly blobs of a real server (a session spans both), a gzipped copy, stdin in between
+    // (always read in the main thread) and a line past the 8 MiB line limit.
+    const fixtures = ['h00', 'h01'].map((h) => join(ROOT, 'test', 'fixtures', 'pg15', 'azure-default', `${h}.PT1H.json`));
+    const gz = join(dir, 'h01-copy.PT1H.json.gz');
+    writeFileSync(gz, gzipSync(readFileSync(fixtures[1]!)));
+    const huge = join(dir, 'huge.PT1H.json');
+    writeFileSync(huge, [audit(5), 'x'.repeat(9 * 1024 * 1024), audit(6)].join('\n'));
+    const args = ['parse', '--summary', 'json', fixtures[0]!, '-', fixtures[1]!, gz, huge];
+    const one = await run([...args, '--worker', 'off'], audit(7) + '\n');
+    const two = await run([...args, '--worker', 'on'], audit(7) + '\n');
+    expect(one.code).toBe(0);
+    expect(two.code).toBe(0);
+    expect(two.stdout).toBe(one.stdout);
+    const summary = (r: { stderr: string }): Record<string, unknown> => ({ ...(JSON.parse(r.stderr) as Record<string, unknown>), seconds: 0 });
+    expect(summary(two)).toEqual(summary(one));
+    expect(summary(two)).toMatchObject({ files: 5, truncatedLines: 1 });
+    expect(one.stdout.split('\n').length).toBeGreaterThan(100);
+  });
+
+  it('reports a file the worker cannot read', async () => {
+    const broken = join(dir, 'broken.PT1H.json.gz');
+    writeFileSync(broken, Buffer.concat([gzipSync(audit(8) + '\n').subarray(0, 20), Buffer.from('not gzip')]));
+    const r = await run(['parse', '--worker', 'on', broken]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/broken.PT1H.json.gz: read failed: .+/);
   });
 
   it('warns about a prefix that does not fit the lines', async () => {

@@ -40,8 +40,8 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Pr
     child.on('error', reject);
     child.on('close', (code) => {
       // The launcher re-runs itself with a heap cap: each process reports; the largest counts.
-      const reports = [...stderr.matchAll(/@@MAXRSS@@(\d+)\n/g)].map((m) => Number(m[1]) * 1024);
-      resolve({ code: code ?? -1, stdout, stderr: stderr.replace(/@@MAXRSS@@\d+\n/g, ''), maxRssBytes: reports.length ? Math.max(...reports) : NaN });
+      const reports = [...stderr.matchAll(/@@MAXRSS@@(\d+)@@CPU@@\d+\n/g)].map((m) => Number(m[1]) * 1024);
+      resolve({ code: code ?? -1, stdout, stderr: stderr.replace(/@@MAXRSS@@\d+@@CPU@@\d+\n/g, ''), maxRssBytes: reports.length ? Math.max(...reports) : NaN });
     });
   });
 }

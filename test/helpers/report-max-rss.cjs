@@ -1,4 +1,6 @@
-// Preloaded into a CLI child process: prints its peak RSS (KiB) as the last stderr line on exit.
+// Preloaded into a CLI child process: prints its peak RSS (KiB) and CPU time of all its threads
+// (µs, user + system) as the last stderr line on exit: @@MAXRSS@@<KiB>@@CPU@@<µs>.
 process.on('exit', () => {
-  process.stderr.write(`@@MAXRSS@@${process.resourceUsage().maxRSS}\n`);
+  const u = process.resourceUsage();
+  process.stderr.write(`@@MAXRSS@@${u.maxRSS}@@CPU@@${u.userCPUTime + u.systemCPUTime}\n`);
 });

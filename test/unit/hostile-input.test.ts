@@ -1,23 +1,8 @@
 // Hostile input never crashes a run and never loses a good row.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { azureLine } from '../helpers/azure-record.js';
+import { goodLine as good, junkLine as junk } from '../helpers/hostile-lines.js';
 import { rowsOf } from '../helpers/run-pipeline.js';
-
-const good = (n: number): string =>
-  azureLine({ message: `2026-07-02 03:00:06 UTC-6a45d439.${n.toString(16)}-LOG:  AUDIT: SESSION,1,1,READ,SELECT,,,"select ${n}, 'x'",<none>`, processId: n });
-
-const junk = fc.oneof(
-  fc.string({ maxLength: 200 }).map((s) => s.replace(/[\r\n]/g, ' ')), // text
-  fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b).toString('latin1').replace(/[\r\n]/g, ' ')), // binary
-  fc.nat(400).map((n) => good(99_999).slice(0, n % good(99_999).length)), // truncated JSON
-  fc.constant(azureLine({ message: 'x', category: 'PostgreSQLFlexSessions' })), // wrong category
-  fc.constant(JSON.stringify({ category: 'PostgreSQLLogs' })), // missing properties
-  fc.constant(JSON.stringify({ category: 'PostgreSQLLogs', properties: { message: null } })),
-  fc.constant('{"records":['),
-  fc.constant('null'),
-  fc.constant(''),
-);
 
 describe('hostile input', () => {
   it('property: good rows survive any junk around them, in order, with their offsets', async () => {

@@ -1,0 +1,59 @@
+// Main-thread side of the decode worker (decode-worker.ts): ask for a file, receive its lines
+// decoded and packed, in order. Used by `parse` for files (not stdin) when the input is large
+// enough to repay a thread's start (~40 ms).
+import { on } from 'node:events';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { packageRoot } from '../package-root.js';
+import type { PackedLines } from '../read/packed-lines.js';
+
+export type ToWorker = { type: 'open'; path: string; maxLineBytes: number } | { type: 'ack' };
+
+export interface PackedBatch {
+  readonly type: 'batch' | 'end';
+  readonly packed: PackedLines;
+  /** Input bytes this batch consumed (after gunzip), for progress. */
+  readonly bytes: number;
+  /** Offset just past the last complete line so far. */
+  readonly endOffset: number;
+}
+
+export type FromWorker = PackedBatch | { type: 'error'; code: string | null; message: string };
+
+/** The compiled worker: next to this module in dist/, or dist/ itself when running from src/ (tests). */
+function workerPath(): string {
+  const here = fileURLToPath(new URL('./decode-worker.js', import.meta.url));
+  return existsSync(here) ? here : join(packageRoot(), 'dist', 'src', 'cli', 'decode-worker.js');
+}
+
+export class DecodeThread {
+  // The worker's objects die young (a line's JSON lives until it is packed and posted), so a
+  // small heap is enough; old space must still hold one line at the 8 MiB cap several times over
+  // (text, parsed record, packed copy). Unlimited, V8 grows it lazily and peak RSS gains ~30 MB.
+  private readonly worker = new Worker(workerPath(), { resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 } });
+  private readonly messages = on(this.worker, 'message', { close: ['exit'] })[Symbol.asyncIterator]();
+
+  /** The decoded lines of one file, batch by batch; throws the worker's read error (with its code). */
+  async *file(path: string, maxLineBytes: number): AsyncGenerator<PackedBatch> {
+    this.send({ type: 'open', path, maxLineBytes });
+    for (;;) {
+      const next = await this.messages.next();
+      if (next.done) throw new Error('the decode worker stopped unexpectedly');
+      const m = (next.value as [FromWorker])[0];
+      if (m.type === 'error') throw Object.assign(new Error(m.message), { code: m.code ?? undefined });
+      this.send({ type: 'ack' });
+      yield m;
+      if (m.type === 'end') return;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+
+  private send(m: ToWorker): void {
+    this.worker.postMessage(m);
+  }
+}
