@@ -8,7 +8,8 @@ import { IngestionError } from './ship/ingestion-error.js';
 import { LeaseLostError } from './state/lease-lost-error.js';
 import { UsageError } from './errors/usage-error.js';
 import { PREFIX_ESCAPES } from './parse/prefix-escapes.js';
-import { runParse, WORKER_MIN_BYTES, type CliIo, type ParseCliOptions } from './cli/parse-command.js';
+import { WORKER_MIN_BYTES } from './cli/decode-thread.js';
+import type { CliIo, ParseCliOptions } from './cli/parse-command.js';
 import { addPipelineOptions } from './cli/pipeline-options.js';
 import type { ReplayCliOptions } from './cli/replay-command.js';
 import type { BackfillCliOptions } from './cli/ship-command.js';
@@ -51,6 +52,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
         `  pgaudit-ingest parse -p '%t:%r:%u@%d:[%p]:' h=*/PT1H.json --summary json\n`,
     )
     .action(async (files: string[], opts: ParseCliOptions) => {
+      const { runParse } = await import('./cli/parse-command.js');
       setExit(await runParse(files, opts, io));
     });
 

@@ -14,6 +14,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const targetMb = Number(process.env.BENCH_MB ?? 300);
 const runs = Number(process.env.BENCH_RUNS ?? 5);
+// Extra `parse` options, e.g. BENCH_PARSE_ARGS='--worker off' for the single-threaded ratio.
+const parseArgs = (process.env.BENCH_PARSE_ARGS ?? '').split(' ').filter(Boolean);
 // One style, so one log_line_prefix fits every line: the Flexible Server default `%t-%c-`.
 const fixtures = (process.env.BENCH_FIXTURES ?? ['h00', 'h01'].map((h) => join(root, 'test', 'fixtures', 'pg15', 'azure-default', `${h}.PT1H.json`)).join(','))
   .split(',')
@@ -60,7 +62,7 @@ const parse = [];
 for (let i = 0; i < runs; i++) {
   const f = timed(join(here, 'floor.mjs'), [blob]);
   floor.push(f);
-  const p = timed(join(here, 'parse-child.mjs'), [blob]);
+  const p = timed(join(here, 'parse-child.mjs'), [...parseArgs, blob]);
   parse.push(p);
   console.error(`bench: run ${i + 1}/${runs}: floor ${f.seconds.toFixed(2)} s, parse ${p.seconds.toFixed(2)} s (ratio ${(p.seconds / f.seconds).toFixed(2)})`);
 }

@@ -9,6 +9,9 @@ import { Worker } from 'node:worker_threads';
 import { packageRoot } from '../package-root.js';
 import type { PackedLines } from '../read/packed-lines.js';
 
+/** Below this, starting a thread (~40 ms) costs more than decoding alongside saves. */
+export const WORKER_MIN_BYTES = 16_000_000;
+
 export type ToWorker = { type: 'open'; path: string; maxLineBytes: number } | { type: 'ack' };
 
 export interface PackedBatch {

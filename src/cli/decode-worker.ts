@@ -1,7 +1,7 @@
 // Worker thread of `parse`: reads files, splits lines and decodes records (JSON.parse and
 // record validation, the costliest stateless step) while the main thread runs the stateful
 // pipeline and writes rows. Files are handled one at a time in the order asked; at most
-// MAX_IN_FLIGHT batches (~1 MB of input each) wait unacknowledged, so memory stays bounded when
+// MAX_IN_FLIGHT batches (one read chunk of input each) wait unacknowledged, so memory stays bounded when
 // the main thread or the writer is slower (two keep the main thread fed; more only cost memory).
 import { parentPort } from 'node:worker_threads';
 import { LineSplitter } from '../read/line-splitter.js';

@@ -2,7 +2,7 @@
 // loads no Azure SDK, so `parse` and `--help` start fast; ship-context-from-cli.ts turns them
 // into clients).
 import type { Command } from 'commander';
-import { LOGS_CONTAINER } from '../config/settings.js';
+import { LOGS_CONTAINER } from '../config/logs-container.js';
 import { STREAM_NAME } from '../schema.js';
 import type { ParseCliOptions } from './parse-command.js';
 import { addPipelineOptions } from './pipeline-options.js';

@@ -5,10 +5,9 @@ import { compileUserRule } from '../enrich/redact.js';
 import { compileLogLinePrefix, DEFAULT_LOG_LINE_PREFIX } from '../parse/log-line-prefix.js';
 import { DEFAULT_STATEMENT_CAP } from '../enrich/cap.js';
 import { STREAM_NAME } from '../schema.js';
+import { LOGS_CONTAINER } from './logs-container.js';
 import { SettingsError } from './settings-error.js';
 import { storageConnectionFromEnv, type StorageConnection } from './storage-connection.js';
-
-export const LOGS_CONTAINER = 'insights-logs-postgresqllogs';
 
 const jsonOf = <T extends z.ZodType>(schema: T, example: string) =>
   z.string().transform((text, ctx): z.infer<T> => {
