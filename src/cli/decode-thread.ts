@@ -37,10 +37,24 @@ export class DecodeThread {
   // (text, parsed record, packed copy). Unlimited, V8 grows it lazily and peak RSS gains ~30 MB.
   private readonly worker = new Worker(workerPath(), { resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 } });
   private readonly messages = on(this.worker, 'message', { close: ['exit'] })[Symbol.asyncIterator]();
+  private readonly queued: string[];
 
-  /** The decoded lines of one file, batch by batch; throws the worker's read error (with its code). */
-  async *file(path: string, maxLineBytes: number): AsyncGenerator<PackedBatch> {
-    this.send({ type: 'open', path, maxLineBytes });
+  /**
+   * Starts the thread and queues every file at once: the worker starts reading as soon as it
+   * is up, so the first batches are waiting when the main thread asks for them.
+   */
+  constructor(paths: readonly string[], maxLineBytes: number) {
+    this.queued = [...paths];
+    for (const path of paths) this.send({ type: 'open', path, maxLineBytes });
+  }
+
+  /**
+   * The decoded lines of the next queued file (`path`, named to catch a caller that skips one),
+   * batch by batch; throws the worker's read error (with its code).
+   */
+  async *file(path: string): AsyncGenerator<PackedBatch> {
+    const expected = this.queued.shift();
+    if (path !== expected) throw new Error(`decode thread: asked for ${path}, next queued file is ${expected ?? '(none)'}`);
     for (;;) {
       const next = await this.messages.next();
       if (next.done) throw new Error('the decode worker stopped unexpectedly');

@@ -93,9 +93,10 @@ export async function runParse(files: readonly string[], o: ParseCliOptions, io:
   const started = performance.now();
   const totalBytes = inputs.reduce((n, i) => n + (i.size ?? 0), 0);
   const worker = o.worker ?? 'auto';
-  // Started before the pipeline's modules load (~50 ms, zod among them), so that the thread's
-  // own start-up (~60 ms to its first batch) overlaps them instead of leaving this thread idle.
-  const thread = worker === 'on' || (worker === 'auto' && totalBytes >= WORKER_MIN_BYTES) ? new DecodeThread() : null;
+  // Started, with every file queued, before the pipeline's modules load (~50 ms, zod among
+  // them), so that the thread's own start-up (~60 ms to its first batch) overlaps them instead
+  // of leaving this thread idle.
+  const thread = worker === 'on' || (worker === 'auto' && totalBytes >= WORKER_MIN_BYTES) ? new DecodeThread(inputs.flatMap((i) => (i.path === null ? [] : [i.path])), DEFAULT_MAX_LINE_BYTES) : null;
   let bytes = 0;
   try {
     const { pipeline, rowGenerators } = await loadPipeline(options);
@@ -143,7 +144,7 @@ async function loadPipeline(options: Partial<PipelineOptions>): Promise<{ pipeli
 
 /** The row batches of one input: decoded by the worker thread when there is one (files only). */
 function rowBatches(rows: RowGenerators, input: Input, pipeline: AuditPipeline, thread: DecodeThread | null, onBytes: (n: number) => void): AsyncIterable<RowBatch> {
-  if (thread && input.path !== null) return rows.packedRows(countBatchBytes(thread.file(input.path, DEFAULT_MAX_LINE_BYTES), onBytes), pipeline, input.name);
+  if (thread && input.path !== null) return rows.packedRows(countBatchBytes(thread.file(input.path), onBytes), pipeline, input.name);
   return rows.chunkRows(countBytes(input.open(), onBytes), pipeline, { sourceBlob: input.name, final: true });
 }
 
