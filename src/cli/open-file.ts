@@ -14,7 +14,8 @@ const READ_CHUNK_BYTES = 256 * 1024;
 export function openFile(path: string): Readable {
   const stream = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
   if (!path.endsWith('.gz')) return stream;
-  return pipeline(stream, createGunzip(), () => {
+  // Same chunk size out of gunzip (its default is 16 KiB): a chunk is a decode worker batch.
+  return pipeline(stream, createGunzip({ chunkSize: READ_CHUNK_BYTES }), () => {
     // errors surface on the returned stream; nothing more to do here
   });
 }
