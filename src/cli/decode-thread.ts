@@ -1,5 +1,5 @@
-// Main-thread side of the decode worker (decode-worker.ts): ask for a file, receive its lines
-// decoded and packed, in order. Used by `parse` for files (not stdin) when the input is large
+// Main-thread side of the decode worker (decode-worker.ts): queue the files at start, then
+// receive each file's lines decoded and packed, in order. Used by `parse` for files (not stdin) when the input is large
 // enough to repay a thread's start (~40 ms).
 import { on } from 'node:events';
 import { existsSync } from 'node:fs';
