@@ -1,18 +1,28 @@
-// Writes infra/generated/pgaudit-columns.json from src/schema.ts. Bicep reads the JSON with
-// loadJsonContent (it cannot import TypeScript); test/schema.test.ts fails when it is stale.
+// Writes the JSON files Bicep reads with loadJsonContent (it cannot import TypeScript):
+// infra/generated/pgaudit-columns.json from src/schema.ts and infra/generated/settings.json from
+// src/config/settings-model.ts. test/infra/columns.test.ts and test/unit/settings-model.test.ts
+// fail when either is stale.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { settingsJson } from '../src/config/settings-model.js';
 import { schemaJson } from '../src/schema.js';
 
-export const SCHEMA_JSON_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', 'infra', 'generated', 'pgaudit-columns.json');
+const GENERATED = join(dirname(fileURLToPath(import.meta.url)), '..', 'infra', 'generated');
+export const SCHEMA_JSON_PATH = join(GENERATED, 'pgaudit-columns.json');
+export const SETTINGS_JSON_PATH = join(GENERATED, 'settings.json');
 
 export function renderSchemaJson(): string {
   return JSON.stringify(schemaJson(), null, 2) + '\n';
 }
 
+export function renderSettingsJson(): string {
+  return JSON.stringify(settingsJson(), null, 2) + '\n';
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  mkdirSync(dirname(SCHEMA_JSON_PATH), { recursive: true });
+  mkdirSync(GENERATED, { recursive: true });
   writeFileSync(SCHEMA_JSON_PATH, renderSchemaJson());
-  console.error(`wrote ${SCHEMA_JSON_PATH}`);
+  writeFileSync(SETTINGS_JSON_PATH, renderSettingsJson());
+  console.error(`wrote ${SCHEMA_JSON_PATH} and ${SETTINGS_JSON_PATH}`);
 }

@@ -137,6 +137,25 @@ export function compileLogLinePrefix(prefix: string): CompiledPrefix {
   };
 }
 
+/**
+ * Why a log_line_prefix cannot be what a server prints, or null. A lone `%` at the end prints
+ * nothing in PostgreSQL, so it is almost always a typing mistake (`%%` is a literal percent).
+ */
+export function prefixProblem(prefix: string): string | null {
+  const trailing = /%-?\d*$/.exec(prefix.replaceAll('%%', ''));
+  if (trailing) return `ends with a lone "${trailing[0]}" (PostgreSQL prints nothing for it; write %% for a literal percent sign)`;
+  return null;
+}
+
+/** What to warn about in a usable prefix: escapes PostgreSQL ignores, or no prefix at all. */
+export function prefixWarnings(prefix: string): string[] {
+  const warnings: string[] = [];
+  if (prefix === '') warnings.push('log_line_prefix is empty: rows get no time, session or user from the prefix (sessions are found by process id)');
+  const unknown = unknownEscapes(prefix);
+  if (unknown.length) warnings.push(`log_line_prefix ${JSON.stringify(prefix)} has escapes PostgreSQL ignores: ${unknown.join(' ')}`);
+  return warnings;
+}
+
 /** The escapes of a prefix that PostgreSQL would not recognise (reported as a warning). */
 export function unknownEscapes(prefix: string): string[] {
   const unknown: string[] = [];

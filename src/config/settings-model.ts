@@ -1,0 +1,223 @@
+// The one definition of every setting: its app-setting name, CLI option, default, limits and
+// zod schema. The Functions app (loadSettings), every CLI command (cli-settings.ts) and the Bicep
+// app settings (infra/generated/settings.json, `npm run schema:gen`) all derive from this list,
+// so a default or a limit lives in exactly one place (test/unit/settings-model.test.ts).
+//
+// zod is imported as a type only and handed in by the caller: `parse` and `--help` read this
+// list before any schema is needed, and loading zod first would delay parse's decode thread.
+import type { z as Zod } from 'zod';
+import { compileLogLinePrefix, prefixProblem } from '../parse/log-line-prefix.js';
+import { compileUserRule } from '../enrich/redact.js';
+import { STREAM_NAME } from '../schema.js';
+import { LOGS_CONTAINER } from './logs-container.js';
+
+type Z = typeof Zod;
+
+export interface CliOption {
+  /** Long flag, e.g. `--flush-mb`. */
+  readonly flag: string;
+  readonly short?: string;
+  /** Argument name in --help, e.g. `mb`. */
+  readonly arg: string;
+  /** Given several times (`--redact a --redact b`); fromCli turns the items into the value. */
+  readonly repeatable?: boolean;
+}
+
+export interface Setting {
+  readonly key: string;
+  /** App setting (and CLI environment fallback). */
+  readonly env: string;
+  readonly cli: CliOption | null;
+  readonly description: string;
+  /** The default as an app setting would hold it; undefined: required, or none. */
+  readonly default?: string;
+  /** Inclusive limits of numeric settings (also written for Bicep's @minValue/@maxValue). */
+  readonly min?: number;
+  readonly max?: number;
+  /** Read by the Functions app, so Bicep sets it. */
+  readonly app: boolean;
+  /** Text (an app setting, or one CLI value) → typed value. */
+  schema(z: Z): Zod.ZodType;
+  /** Repeatable CLI items → the same typed value the JSON app setting gives. */
+  fromCli?(items: readonly string[]): unknown;
+}
+
+const CONTAINER = /^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/;
+
+/** An integer or decimal setting within [min, max]; the message names the limits. */
+function numeric(z: Z, min: number, max: number, int: boolean): Zod.ZodType {
+  const what = int ? 'a whole number' : 'a number';
+  return z
+    .string()
+    .trim()
+    .regex(int ? /^-?\d+$/ : /^-?\d+(\.\d+)?$/, `must be ${what} from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+}
+
+/** A JSON app setting validated by `value`; `example` shows a valid one in the message. */
+function json(z: Z, value: Zod.ZodType, example: string): Zod.ZodType {
+  return z.string().transform((text, ctx): unknown => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `must be JSON, e.g. ${example}` });
+      return z.NEVER;
+    }
+    const r = value.safeParse(parsed);
+    if (r.success) return r.data;
+    ctx.addIssue({ code: 'custom', message: `${r.error.issues[0]?.message ?? 'is not valid'}; e.g. ${example}` });
+    return z.NEVER;
+  });
+}
+
+function prefixSchema(z: Z): Zod.ZodType<string> {
+  return z.string().superRefine((p, ctx) => {
+    const problem = prefixProblem(p);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    else compileLogLinePrefix(p);
+  });
+}
+
+function redactList(z: Z): Zod.ZodType<string[]> {
+  return z.array(z.string()).superRefine((patterns, ctx) => {
+    patterns.forEach((p, i) => {
+      try {
+        compileUserRule(p, i);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    });
+  });
+}
+
+function prefixMap(z: Z): Zod.ZodType<Record<string, string>> {
+  return z.record(z.string().min(1, 'a server name must not be empty'), prefixSchema(z)).transform((m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k.toLowerCase(), v])));
+}
+
+const container = (key: string, env: string, flag: string, def: string, what: string): Setting => ({
+  key, env, default: def, app: true, description: what,
+  cli: { flag, arg: 'name' },
+  schema: (z) => z.string().regex(CONTAINER, 'must be a blob container name (3-63 lower-case letters, digits and single hyphens)'),
+});
+
+export const SETTINGS = [
+  {
+    key: 'ingestionEndpoint', env: 'PGAUDIT_INGESTION_ENDPOINT', app: true,
+    cli: { flag: '--endpoint', arg: 'url' },
+    description: 'Logs Ingestion endpoint of the DCR (properties.endpoints.logsIngestion), https://…ingest.monitor.azure.com',
+    schema: (z) => z.url({ protocol: /^https$/, message: 'must be the https:// Logs Ingestion endpoint of the DCR (properties.endpoints.logsIngestion)' }),
+  },
+  {
+    key: 'dcrImmutableId', env: 'PGAUDIT_DCR_IMMUTABLE_ID', app: true,
+    cli: { flag: '--rule-id', arg: 'dcr-id' },
+    description: 'immutable id of the DCR: "dcr-" and 32 hex digits',
+    schema: (z) => z.string().regex(/^dcr-[0-9a-f]{32}$/, 'must be the DCR immutable id, "dcr-" and 32 hex digits'),
+  },
+  {
+    key: 'streamName', env: 'PGAUDIT_STREAM_NAME', app: true, default: STREAM_NAME,
+    cli: { flag: '--stream', arg: 'name' },
+    description: 'DCR stream the rows are sent to',
+    schema: (z) => z.string().regex(/^Custom-[A-Za-z0-9_]+$/, 'must be a custom stream name such as Custom-PgAudit_CL'),
+  },
+  container('logsContainer', 'PGAUDIT_LOGS_CONTAINER', '--container', LOGS_CONTAINER, 'container of the diagnostic blobs (the Event Grid subscription filters on the same name)'),
+  container('stateContainer', 'PGAUDIT_STATE_CONTAINER', '--state-container', 'pgaudit-state', 'container for checkpoints, session state and leases'),
+  container('deadLetterContainer', 'PGAUDIT_DEADLETTER_CONTAINER', '--deadletter-container', 'pgaudit-deadletter', 'container for rows the service refused'),
+  {
+    key: 'logLinePrefix', env: 'PGAUDIT_LOG_LINE_PREFIX', app: true, default: '%t-%c-',
+    cli: { flag: '--log-line-prefix', short: '-p', arg: 'prefix' },
+    description: "the servers' log_line_prefix",
+    schema: prefixSchema,
+  },
+  {
+    key: 'serverLogLinePrefixes', env: 'PGAUDIT_SERVER_LOG_LINE_PREFIXES', app: true, default: '{}',
+    cli: { flag: '--server-prefix', arg: 'server=prefix', repeatable: true },
+    description: 'log_line_prefix of one server, by server name (JSON object as an app setting; repeatable SERVER=PREFIX on the command line)',
+    schema: (z) => json(z, prefixMap(z), '{"myserver":"%m [%p] %q%u@%d "}'),
+    fromCli: (items) => Object.fromEntries(items.map((item) => {
+      const eq = item.indexOf('=');
+      // An item without "=" becomes a key with no prefix, which the schema then rejects by name.
+      return eq <= 0 ? [item, null] : [item.slice(0, eq), item.slice(eq + 1)];
+    })),
+  },
+  {
+    key: 'statementCap', env: 'PGAUDIT_STATEMENT_CAP', app: true, default: '32000', min: 100, max: 60_000,
+    cli: { flag: '--statement-cap', arg: 'chars' },
+    description: 'cap for Statement, Message, Detail and Parameter (Log Analytics cuts fields at 64 KB)',
+    schema: (z) => numeric(z, 100, 60_000, true),
+  },
+  {
+    key: 'redactPatterns', env: 'PGAUDIT_REDACT_PATTERNS', app: true, default: '[]',
+    cli: { flag: '--redact', arg: 'pattern', repeatable: true },
+    description: 'extra redaction regexes, `re` or `/re/flags`; a group named "secret" limits what is replaced (JSON array as an app setting; repeatable on the command line)',
+    schema: (z) => json(z, redactList(z), '["api_key=\\\\w+"]'),
+    fromCli: (items) => [...items],
+  },
+  {
+    key: 'graceMinutes', env: 'PGAUDIT_GRACE_MINUTES', app: true, default: '15', min: 0, max: 180,
+    cli: { flag: '--grace-minutes', arg: 'minutes' },
+    description: 'how long after its hour a blob may still grow',
+    schema: (z) => numeric(z, 0, 180, true),
+  },
+  {
+    key: 'flushMb', env: 'PGAUDIT_FLUSH_MB', app: true, default: '8', min: 0.1, max: 64,
+    cli: { flag: '--flush-mb', arg: 'mb' },
+    description: 'upload (and checkpoint) when this many MB of rows are pending',
+    schema: (z) => numeric(z, 0.1, 64, false),
+  },
+  {
+    key: 'concurrency', env: 'PGAUDIT_CONCURRENCY', app: true, default: '4', min: 1, max: 64,
+    cli: { flag: '--concurrency', arg: 'n' },
+    description: 'servers shipped in parallel by one run',
+    schema: (z) => numeric(z, 1, 64, true),
+  },
+  {
+    key: 'uploadTimeoutSeconds', env: 'PGAUDIT_UPLOAD_TIMEOUT_SECONDS', app: true, default: '60', min: 1, max: 600,
+    cli: { flag: '--upload-timeout-seconds', arg: 'seconds' },
+    description: 'one upload attempt is abandoned (and retried) after this long without an answer',
+    schema: (z) => numeric(z, 1, 600, true),
+  },
+  {
+    key: 'runBudgetMinutes', env: 'PGAUDIT_RUN_BUDGET_MINUTES', app: true, default: '8', min: 0, max: 1440,
+    cli: { flag: '--run-budget-minutes', arg: 'minutes' },
+    description: 'a run stops at a checkpoint and gives up its leases after this long (0: no limit); the next run resumes',
+    schema: (z) => numeric(z, 0, 1440, true),
+  },
+  {
+    key: 'sweepSchedule', env: 'PGAUDIT_SWEEP_SCHEDULE', app: true, default: '0 */5 * * * *', cli: null,
+    description: 'NCRONTAB (six fields) of the timer sweep',
+    schema: (z) => z.string().trim().regex(/^(\S+\s+){5}\S+$/, 'must be a six-field NCRONTAB expression such as "0 */5 * * * *"'),
+  },
+  {
+    key: 'clientId', env: 'AZURE_CLIENT_ID', app: true,
+    cli: { flag: '--client-id', arg: 'id' },
+    description: 'client id of the user-assigned managed identity (DefaultAzureCredential)',
+    schema: (z) => z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a client id (a GUID)'),
+  },
+] as const satisfies readonly Setting[];
+
+export type SettingKey = (typeof SETTINGS)[number]['key'];
+
+export const SETTINGS_BY_KEY: ReadonlyMap<SettingKey, Setting> = new Map(SETTINGS.map((s) => [s.key, s]));
+
+export function setting(key: SettingKey): Setting {
+  return SETTINGS_BY_KEY.get(key)!;
+}
+
+/** The default of a setting that has one (as text). */
+export function defaultOf(key: SettingKey): string {
+  const d = setting(key).default;
+  if (d === undefined) throw new Error(`setting ${key} has no default`);
+  return d;
+}
+
+/** The content of infra/generated/settings.json: what Bicep needs to write the app settings. */
+export function settingsJson(): { settings: Record<string, { env: string; default: string | null; min: number | null; max: number | null; description: string }> } {
+  const app = SETTINGS.filter((s): s is (typeof SETTINGS)[number] & { app: true } => s.app);
+  return {
+    settings: Object.fromEntries(
+      app.map((s: Setting) => [s.key, { env: s.env, default: s.default ?? null, min: s.min ?? null, max: s.max ?? null, description: s.description }]),
+    ),
+  };
+}
