@@ -1,13 +1,19 @@
 // What the Azure Functions do, behind the thin registrations in functions/: settings are read
-// and validated once per instance, clients are built once, and every invocation logs one
-// structured summary through the Functions logger (it reaches Application Insights).
+// and validated once per instance, clients are built once, the health check runs once at start-up,
+// and every invocation logs one structured summary (and every error) through the Functions logger,
+// which reaches Application Insights. An invocation that had errors fails after logging them.
 import type { InvocationContext } from '@azure/functions';
-import { blobServiceClient, defaultCredential, logsIngestionClient } from '../config/azure-clients.js';
+import { shippingClients } from '../config/azure-clients.js';
 import { loadSettings, type Settings } from '../config/settings.js';
-import { discoverServers } from '../ship/discover-servers.js';
-import { createShipContext, type ShipClients, type ShipContext } from '../ship/ship-context.js';
-import { addToPlan, blobLogRecord, planLive, runSweep, type SweepPlan, type SweepSummary } from '../ship/sweep.js';
+import { PgAuditError } from '../errors/pgaudit-error.js';
+import { prefixWarnings } from '../parse/log-line-prefix.js';
 import { totalRows } from '../pipeline/stats.js';
+import { discoverServers } from '../ship/discover-servers.js';
+import { formatCheck, healthTargetsOf, runHealthChecks } from '../ship/health-check.js';
+import { addToPlan, planLive, type SweepPlan } from '../ship/plan.js';
+import { createShipContext, shipConfigOf, type ShipClients, type ShipContext } from '../ship/ship-context.js';
+import { blobLogRecord, runSweep, type RunError, type SweepSummary } from '../ship/sweep.js';
+import { blobNameOfEvent } from './blob-event.js';
 
 export interface Runtime {
   readonly settings: Settings;
@@ -20,38 +26,21 @@ let runtime: Promise<Runtime> | null = null;
 
 /** Builds the runtime from settings and clients (tests pass their own clients). */
 export async function createRuntime(settings: Settings, clients: ShipClients, log: (m: string) => void = () => undefined): Promise<Runtime> {
-  const context = createShipContext(
-    {
-      ruleId: settings.ruleId,
-      stream: settings.stream,
-      logsContainer: settings.logsContainer,
-      stateContainer: settings.stateContainer,
-      deadLetterContainer: settings.deadLetterContainer,
-      pipelineOptions: {
-        logLinePrefix: settings.logLinePrefix,
-        serverLogLinePrefixes: settings.serverLogLinePrefixes,
-        statementCap: settings.statementCap,
-        redactPatterns: settings.redactPatterns,
-      },
-      graceMs: settings.graceMs,
-      flushBytes: settings.flushBytes,
-      concurrency: 4,
-    },
-    clients,
-    log,
-  );
+  const context = createShipContext(shipConfigOf(settings), clients, log);
   await context.ensureContainers();
   return { settings, context, lastDiscovery: 0 };
 }
 
-function runtimeFromEnvironment(): Promise<Runtime> {
+function runtimeFromEnvironment(ctx: InvocationContext): Promise<Runtime> {
   runtime ??= (async () => {
     const settings = loadSettings();
-    const clients: ShipClients = {
-      logs: blobServiceClient(settings.logsStorage, settings.managedIdentityClientId),
-      state: blobServiceClient(settings.stateStorage, settings.managedIdentityClientId),
-      ingestion: logsIngestionClient(settings.endpoint, defaultCredential(settings.managedIdentityClientId)),
-    };
+    for (const p of [settings.logLinePrefix, ...Object.values(settings.serverLogLinePrefixes)]) for (const w of prefixWarnings(p)) ctx.warn(`pgaudit-ingest start-up: ${w}`);
+    const clients = shippingClients(settings);
+    const results = await runHealthChecks(healthTargetsOf(settings, clients));
+    for (const r of results) {
+      if (r.ok) ctx.log(`pgaudit-ingest start-up check: ${formatCheck(r)}`);
+      else ctx.error(`pgaudit-ingest start-up check: ${formatCheck(r)}`);
+    }
     return createRuntime(settings, clients);
   })().catch((err: unknown) => {
     runtime = null; // let the next invocation retry (and log the settings problem again)
@@ -65,16 +54,29 @@ export function useRuntime(r: Runtime | null): void {
   runtime = r ? Promise.resolve(r) : null;
 }
 
+/** One run ended with errors (each was logged); failing the invocation makes it visible. */
+export class RunFailedError extends PgAuditError {
+  override readonly name = 'RunFailedError';
+  readonly exitCode = 1;
+
+  constructor(readonly errors: readonly RunError[]) {
+    super(`${errors.length} server(s) or the run stopped: ${errors.map((e) => `${e.server ?? 'run'}: ${e.code}`).join('; ')}`, { hint: 'each error was logged with its fix' });
+  }
+}
+
 async function run(plan: SweepPlan, rt: Runtime, ctx: InvocationContext, trigger: string): Promise<SweepSummary> {
   const deps = { ...rt.context.deps, log: (m: string) => ctx.log(m) };
   const summary = await runSweep(plan, deps);
   for (const b of summary.blobs) if (b.status !== 'missing' && b.status !== 'up-to-date') ctx.log(JSON.stringify({ event: 'pgaudit-ingest.blob', trigger, ...blobLogRecord(b) }));
+  for (const n of summary.notices) ctx.warn(JSON.stringify({ event: 'pgaudit-ingest.notice', trigger, ...n }));
+  for (const e of summary.errors) ctx.error(JSON.stringify({ event: 'pgaudit-ingest.error', trigger, ...e }));
   ctx.log(
     JSON.stringify({
       event: 'pgaudit-ingest.summary',
       trigger,
       servers: summary.servers,
       busyServers: summary.busyServers.length,
+      notStarted: summary.notStarted.length,
       blobs: summary.blobs.filter((b) => b.status === 'shipped').length,
       rows: totalRows(summary.stats),
       rowsByEventType: summary.stats.rows,
@@ -83,33 +85,43 @@ async function run(plan: SweepPlan, rt: Runtime, ctx: InvocationContext, trigger
       dropped: summary.stats.dropped,
       unparsed: summary.stats.rows.UNPARSED,
       redacted: summary.stats.redacted,
-      requests: summary.requests,
+      requests: summary.acceptedRequests,
+      attempts: summary.requests,
+      errors: summary.errors.length,
+      budgetSpent: summary.budgetSpent,
       durationMs: summary.durationMs,
     }),
   );
   if (summary.deadLettered > 0) ctx.warn(`${summary.deadLettered} row(s) were dead-lettered; run \`pgaudit-ingest replay\` once the cause is fixed`);
+  if (summary.errors.length > 0) throw new RunFailedError(summary.errors);
   return summary;
 }
 
-/** Blob trigger (Event Grid): start tracking the new blob and ship what it already holds. */
-export async function onBlobCreated(_blob: unknown, ctx: InvocationContext): Promise<SweepSummary> {
-  const rt = await runtimeFromEnvironment();
-  const name = ctx.triggerMetadata?.name;
-  if (typeof name !== 'string' || name === '') throw new Error(`blob trigger without a blob name (trigger metadata: ${JSON.stringify(ctx.triggerMetadata ?? {})})`);
+/** Event Grid (Microsoft.Storage.BlobCreated): start tracking the new blob and ship what it holds. */
+export async function onBlobCreated(event: unknown, ctx: InvocationContext): Promise<SweepSummary | null> {
+  const rt = await runtimeFromEnvironment(ctx);
+  const name = blobNameOfEvent(event, rt.settings.logsContainer);
+  if (!name.ok) {
+    ctx.warn(`blobCreated: ignored an event: ${name.reason}`);
+    return null;
+  }
   const plan: SweepPlan = new Map();
-  addToPlan(plan, name);
+  addToPlan(plan, name.blob);
   return run(plan, rt, ctx, 'blobCreated');
 }
 
 /** Timer: every blob that can still grow, from its checkpoint. */
 export async function onSweep(_timer: unknown, ctx: InvocationContext): Promise<SweepSummary> {
-  const rt = await runtimeFromEnvironment();
+  const rt = await runtimeFromEnvironment(ctx);
   const now = rt.context.deps.options.now();
   let extra: string[] = [];
   if (now.getTime() - rt.lastDiscovery > DISCOVERY_EVERY_MS) {
     extra = await discoverServers(rt.context.deps.source);
     rt.lastDiscovery = now.getTime();
   }
-  const plan = await planLive(rt.context.store, now, rt.settings.graceMs, extra);
-  return run(plan, rt, ctx, 'sweep');
+  const { plan, problems } = await planLive(rt.context.store, now, rt.context.config.graceMs, extra);
+  for (const p of problems) ctx.error(JSON.stringify({ event: 'pgaudit-ingest.error', trigger: 'sweep', server: null, code: p.code, message: p.message, hint: p.hint ?? null }));
+  const summary = await run(plan, rt, ctx, 'sweep');
+  if (problems.length > 0) throw new RunFailedError(problems.map((p) => ({ server: p.blob, code: p.code, message: p.message, hint: p.hint ?? null })));
+  return summary;
 }

@@ -1,27 +1,25 @@
 // `pgaudit-ingest parse`: local blob files → NDJSON PgAudit_CL rows on stdout, summary on stderr.
-import { createWriteStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
+import { PIPELINE_KEYS } from '../config/settings-model.js';
 import { InputError } from '../errors/input-error.js';
+import { OutputError } from '../errors/output-error.js';
 import { UsageError } from '../errors/usage-error.js';
 import { bundledSamplePath } from '../package-root.js';
-import { unknownEscapes } from '../parse/log-line-prefix.js';
+import { prefixWarnings } from '../parse/log-line-prefix.js';
 import type { AuditPipeline } from '../pipeline/audit-pipeline.js';
 import type * as ChunkRowsModule from '../pipeline/chunk-rows.js';
 import type { RowBatch } from '../pipeline/chunk-rows.js';
-import type { PipelineOptions } from '../pipeline/options.js';
+import { pipelineOptionsOf, type PipelineOptions } from '../pipeline/options.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../read/line-splitter.js';
+import { resolveCliSettings } from './cli-settings.js';
 import { DecodeThread, WORKER_MIN_BYTES } from './decode-thread.js';
 import { NdjsonWriter } from './ndjson-writer.js';
 import { summaryJson, summaryText } from './summary.js';
-import { openFile } from './open-file.js';
+import { openFile, openStream } from './open-file.js';
 import { ProgressReporter } from './progress.js';
 
-export interface ParseCliOptions {
-  readonly logLinePrefix: string;
-  readonly serverPrefix: readonly string[];
-  readonly statementCap: string;
-  readonly redact: readonly string[];
+export interface ParseCliOptions extends Readonly<Record<string, unknown>> {
   readonly output?: string;
   readonly summary: string;
   readonly progress?: boolean;
@@ -44,26 +42,13 @@ interface Input {
   open(): Readable;
 }
 
-/** Turns CLI strings into pipeline options; throws UsageError naming the bad option. */
-export function parsePipelineOptions(o: ParseCliOptions): Partial<PipelineOptions> {
-  const cap = Number(o.statementCap);
-  if (!Number.isInteger(cap) || cap < 100) throw new UsageError(`--statement-cap must be an integer ≥ 100 (got ${JSON.stringify(o.statementCap)})`);
-  const serverLogLinePrefixes: Record<string, string> = {};
-  for (const item of o.serverPrefix) {
-    const eq = item.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--server-prefix expects SERVER=PREFIX (got ${JSON.stringify(item)})`);
-    serverLogLinePrefixes[item.slice(0, eq).toLowerCase()] = item.slice(eq + 1);
-  }
-  return { logLinePrefix: o.logLinePrefix, serverLogLinePrefixes, statementCap: cap, redactPatterns: o.redact };
-}
-
 async function resolveInputs(files: readonly string[], io: CliIo): Promise<Input[]> {
   const names = files.length > 0 ? files : [bundledSamplePath()];
   if (files.length === 0) io.stderr.write(`pgaudit-ingest: no FILE given; parsing the bundled sample ${names[0]} (pass - to read stdin)\n`);
   const inputs: Input[] = [];
   for (const name of names) {
     if (name === '-') {
-      inputs.push({ name: 'stdin', path: null, size: null, open: () => io.stdin });
+      inputs.push({ name: 'stdin', path: null, size: null, open: () => openStream(io.stdin) });
       continue;
     }
     let size: number;
@@ -84,11 +69,6 @@ async function resolveInputs(files: readonly string[], io: CliIo): Promise<Input
 export async function runParse(files: readonly string[], o: ParseCliOptions, io: CliIo): Promise<number> {
   if (o.summary !== 'text' && o.summary !== 'json') throw new UsageError(`--summary must be text or json (got ${JSON.stringify(o.summary)})`);
   if (o.worker !== undefined && !['auto', 'on', 'off'].includes(o.worker)) throw new UsageError(`--worker must be auto, on or off (got ${JSON.stringify(o.worker)})`);
-  const options = parsePipelineOptions(o);
-  for (const p of [o.logLinePrefix, ...Object.values(options.serverLogLinePrefixes ?? {})]) {
-    const unknown = unknownEscapes(p);
-    if (unknown.length) io.stderr.write(`pgaudit-ingest: warning: log_line_prefix ${JSON.stringify(p)} has escapes PostgreSQL ignores: ${unknown.join(' ')}\n`);
-  }
   const inputs = await resolveInputs(files, io);
   const started = performance.now();
   const totalBytes = inputs.reduce((n, i) => n + (i.size ?? 0), 0);
@@ -99,11 +79,14 @@ export async function runParse(files: readonly string[], o: ParseCliOptions, io:
   const thread = worker === 'on' || (worker === 'auto' && totalBytes >= WORKER_MIN_BYTES) ? new DecodeThread(inputs.flatMap((i) => (i.path === null ? [] : [i.path])), DEFAULT_MAX_LINE_BYTES) : null;
   let bytes = 0;
   try {
-    const { pipeline, rowGenerators } = await loadPipeline(options);
-    // A 1 MiB buffer lets the file writes (done off-thread) overlap the next batch's parsing; at
-    // the default 16 KiB every batch waited for its own write to finish (npm run bench: ~5 %).
-    const out = o.output ? createWriteStream(o.output, { highWaterMark: 1 << 20 }) : io.stdout;
-    const writer = new NdjsonWriter(out);
+    // Validated (zod loads here) while the thread starts.
+    const settings = await resolveCliSettings(o, PIPELINE_KEYS, []);
+    for (const p of [settings.logLinePrefix, ...Object.values(settings.serverLogLinePrefixes)]) {
+      for (const w of prefixWarnings(p)) io.stderr.write(`pgaudit-ingest: warning: ${w}\n`);
+    }
+    const out = o.output ? await openOutput(o.output) : io.stdout;
+    const { pipeline, rowGenerators } = await loadPipeline(pipelineOptionsOf(settings));
+    const writer = new NdjsonWriter(out, o.output ?? 'stdout');
     const progress = new ProgressReporter(io.stderr, o.progress ?? io.stderrIsTty, totalBytes);
     for (const input of inputs) {
       const onBytes = (n: number): void => {
@@ -116,17 +99,36 @@ export async function runParse(files: readonly string[], o: ParseCliOptions, io:
           if (!writer.open) break;
         }
       } catch (err) {
+        if (err instanceof OutputError) throw err;
         throw new InputError(input.name, `read failed: ${(err as Error).message}`, { cause: err });
       }
       if (!writer.open) break;
     }
     await writer.end();
     progress.done();
-    const summary = { files: inputs.length, bytes, seconds: (performance.now() - started) / 1000, stats: pipeline.stats, logLinePrefix: o.logLinePrefix };
+    const summary = { files: inputs.length, bytes, seconds: (performance.now() - started) / 1000, stats: pipeline.stats, logLinePrefix: settings.logLinePrefix };
     io.stderr.write(o.summary === 'json' ? JSON.stringify(summaryJson(summary)) + '\n' : summaryText(summary));
     return 0;
   } finally {
     await thread?.close();
+  }
+}
+
+/**
+ * The output file, opened before any row is produced so that an unwritable path is one clear
+ * error. A 1 MiB buffer lets the file writes (done off-thread) overlap the next batch's parsing;
+ * at the default 16 KiB every batch waited for its own write (docs/performance.md).
+ */
+async function openOutput(path: string): Promise<Writable> {
+  try {
+    const handle = await open(path, 'w');
+    return handle.createWriteStream({ highWaterMark: 1 << 20 });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new OutputError(path, e.code === 'ENOENT' ? 'its directory does not exist' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'it is a directory' : e.message, {
+      cause: err,
+      hint: 'pass -o a path in a writable directory, or leave -o out to write to stdout',
+    });
   }
 }
 

@@ -5,9 +5,9 @@ import type { PgAuditRow } from '../schema.js';
 import type { DeadLetterHeader } from '../ship/dead-letter-store.js';
 import type { CliIo } from './parse-command.js';
 import { shipContextFromCli } from './ship-context-from-cli.js';
-import type { ShipCliOptions } from './ship-options.js';
 
-export interface ReplayCliOptions extends ShipCliOptions {
+export interface ReplayCliOptions extends Readonly<Record<string, unknown>> {
+  readonly prefix: string;
   readonly dryRun?: boolean;
 }
 
@@ -20,12 +20,12 @@ export interface ReplaySummary {
 
 export async function runReplay(o: ReplayCliOptions, io: CliIo): Promise<number> {
   const log = (m: string): void => void io.stderr.write(`pgaudit-ingest: ${m}\n`);
-  const ctx = shipContextFromCli(o, log);
+  const { settings, ctx } = await shipContextFromCli(o, log);
   await ctx.ensureContainers();
   const summary: ReplaySummary = { files: 0, replayedFiles: 0, accepted: 0, failedAgain: 0 };
   const names: string[] = [];
   for await (const name of ctx.deadLetters.list()) if (!o.prefix || name.startsWith(o.prefix)) names.push(name);
-  log(`${names.length} dead-letter file(s) in ${o.deadletterContainer}${o.dryRun ? ' (dry run: nothing is sent)' : ''}`);
+  log(`${names.length} dead-letter file(s) in ${settings.deadLetterContainer}${o.dryRun ? ' (dry run: nothing is sent)' : ''}`);
 
   for (const name of names) {
     summary.files++;

@@ -1,10 +1,16 @@
-// `ship` (one sweep over a container) and `backfill` (archived blobs of a time range).
+// `ship` (one run over a container) and `backfill` (archived blobs of a time range). Exit 0 when
+// every planned server shipped; 1 when a server or the run stopped (the summary says which and
+// what to do; checkpoints stay where the last complete write left them).
 import { UsageError } from '../errors/usage-error.js';
 import { totalRows } from '../pipeline/stats.js';
-import { blobLogRecord, planFromListing, runSweep, type SweepSummary } from '../ship/sweep.js';
+import { planFromListing } from '../ship/plan.js';
+import { blobLogRecord, runSweep, type SweepSummary } from '../ship/sweep.js';
 import type { CliIo } from './parse-command.js';
 import { shipContextFromCli } from './ship-context-from-cli.js';
-import type { ShipCliOptions } from './ship-options.js';
+
+export interface ShipCliOptions extends Readonly<Record<string, unknown>> {
+  readonly prefix: string;
+}
 
 export interface BackfillCliOptions extends ShipCliOptions {
   readonly from: string;
@@ -19,11 +25,11 @@ function parseTime(value: string, name: string): Date {
 
 export async function runShip(o: ShipCliOptions, io: CliIo, range?: { from: Date; to: Date }): Promise<number> {
   const log = (m: string): void => void io.stderr.write(`pgaudit-ingest: ${m}\n`);
-  const ctx = shipContextFromCli(o, log);
+  const { settings, ctx } = await shipContextFromCli(o, log);
   await ctx.ensureContainers();
   const plan = await planFromListing(ctx.deps.source, o.prefix, range);
   const blobs = [...plan.values()].reduce((n, s) => n + s.size, 0);
-  log(`${blobs} blob(s) of ${plan.size} server(s) under ${JSON.stringify(o.prefix || '(all)')} in ${o.container}${range ? ` for ${range.from.toISOString()} .. ${range.to.toISOString()}` : ''}`);
+  log(`${blobs} blob(s) of ${plan.size} server(s) under ${JSON.stringify(o.prefix || '(all)')} in ${settings.logsContainer}${range ? ` for ${range.from.toISOString()} .. ${range.to.toISOString()}` : ''}`);
   const summary = await runSweep(plan, {
     ...ctx.deps,
     onBlob: (r) => {
@@ -34,7 +40,7 @@ export async function runShip(o: ShipCliOptions, io: CliIo, range?: { from: Date
     },
   });
   io.stderr.write(formatSummary(summary));
-  return 0;
+  return summary.errors.length > 0 ? 1 : 0;
 }
 
 export async function runBackfill(o: BackfillCliOptions, io: CliIo): Promise<number> {
@@ -52,11 +58,15 @@ export function formatSummary(s: SweepSummary): string {
   const mb = s.acceptedBytes / 1e6;
   const lines = [
     `shipped ${s.shipped} of ${totalRows(st)} row(s) (${byType}) in ${(s.durationMs / 1000).toFixed(1)} s`,
-    `${s.requests} upload request(s), ${mb.toFixed(2)} MB accepted${s.requests ? `, ${(mb / Math.max(1, s.requests)).toFixed(2)} MB per request` : ''}`,
+    `${s.acceptedRequests} upload request(s) accepted, ${mb.toFixed(2)} MB${s.acceptedRequests ? `, ${(mb / s.acceptedRequests).toFixed(2)} MB per request` : ''}${s.requests > s.acceptedRequests ? `; ${s.requests - s.acceptedRequests} attempt(s) failed or were retried` : ''}`,
     `dead-lettered ${s.deadLettered}, dropped ${st.dropped}, unparsed ${st.rows.UNPARSED}, redacted ${st.redacted}`,
   ];
   if (s.busyServers.length) lines.push(`skipped ${s.busyServers.length} server(s) another worker was shipping: ${s.busyServers.join(', ')}`);
+  for (const n of s.notices) lines.push(`notice: ${n.server}: ${n.message}`);
   if (s.deadLettered) lines.push('warning: some rows were dead-lettered; fix the cause, then run `pgaudit-ingest replay`');
   if (st.prefixMismatches) lines.push(`warning: ${st.prefixMismatches} line(s) did not match the log_line_prefix; pass the servers' prefix with --log-line-prefix`);
+  if (s.budgetSpent) lines.push(`the run's time budget (--run-budget-minutes) was spent${s.notStarted.length ? `; ${s.notStarted.length} server(s) not started` : ''}: run again to continue from the checkpoints`);
+  for (const e of s.errors) lines.push(`error: ${e.server ?? 'run'}: ${e.message}${e.hint ? ` (${e.hint})` : ''}`);
+  if (s.stoppedBy && s.notStarted.length) lines.push(`error: the run stopped; ${s.notStarted.length} server(s) not started: ${s.notStarted.join(', ')}`);
   return lines.map((l) => `pgaudit-ingest: ${l}\n`).join('');
 }

@@ -1,55 +1,71 @@
 // `status`: per-blob lag. Lists the diagnostic blobs under a prefix and compares each with its
-// checkpoint: bytes behind (current length − checkpoint offset), or "done"/"untracked".
-import { StateStore } from '../state/state-store.js';
+// checkpoint or marker: bytes behind (current length − shipped offset). A blob whose creation
+// time differs from the one recorded was replaced and is behind by its whole length; so is a
+// blob whose marker says it was being shipped while the server document has no checkpoint.
+import { blobServiceClient } from '../config/azure-clients.js';
+import { completeSettings } from '../config/settings.js';
+import { StateStore, type ListedMarker } from '../state/state-store.js';
+import type { BlobCheckpoint } from '../state/documents.js';
+import { STORAGE_KEYS } from '../config/settings-model.js';
+import { resolveCliSettings } from './cli-settings.js';
 import type { CliIo } from './parse-command.js';
-import { storageClients } from './ship-context-from-cli.js';
-import type { StorageCliOptions } from './ship-options.js';
 
-export interface StatusCliOptions extends StorageCliOptions {
+export interface StatusCliOptions extends Readonly<Record<string, unknown>> {
   readonly prefix: string;
   readonly json?: boolean;
   readonly all?: boolean;
 }
+
+export type BlobState = 'tracked' | 'done' | 'untracked' | 'replaced' | 'checkpoint-lost';
 
 export interface BlobStatus {
   readonly blob: string;
   readonly length: number;
   readonly offset: number;
   readonly bytesBehind: number;
-  readonly state: 'done' | 'tracked' | 'untracked';
+  readonly state: BlobState;
   readonly rows: number | null;
   readonly deadLettered: number | null;
   readonly updatedAt: string | null;
 }
 
-export async function collectStatus(o: StatusCliOptions): Promise<BlobStatus[]> {
-  const { logs, state } = storageClients(o);
-  const store = new StateStore(state.getContainerClient(o.stateContainer));
-  const stateContainer = store.container;
-  const checkpoints = new Map<string, { offset: number; rows: number; deadLettered: number; updatedAt: string }>();
-  const done = new Set<string>();
-  if (await stateContainer.exists()) {
-    for (const server of await store.listServers()) for (const [name, cp] of Object.entries(server.blobs)) checkpoints.set(name, cp);
-    for await (const item of stateContainer.listBlobsFlat({ prefix: 'done/' })) done.add(item.name.slice('done/'.length, -'.json'.length));
+function statusOf(blob: string, length: number, createdOn: string | null, cp: BlobCheckpoint | undefined, marker: ListedMarker | undefined): BlobStatus {
+  const behind = (offset: number, state: BlobState, more: Partial<BlobStatus> = {}): BlobStatus => ({
+    blob, length, offset, bytesBehind: Math.max(0, length - offset), state, rows: null, deadLettered: null, updatedAt: null, ...more,
+  });
+  const recorded = cp?.createdOn ?? marker?.createdOn ?? null;
+  if ((cp || marker) && recorded !== null && createdOn !== null && recorded !== createdOn) return behind(0, 'replaced');
+  if (cp) return behind(cp.offset, 'tracked', { rows: cp.rows, deadLettered: cp.deadLettered, updatedAt: cp.updatedAt });
+  if (marker?.state === 'done') return behind(marker.offset, 'done');
+  if (marker?.state === 'tracking') return behind(0, 'checkpoint-lost');
+  return behind(0, 'untracked');
+}
+
+export async function collectStatus(o: StatusCliOptions, io: CliIo): Promise<{ blobs: BlobStatus[]; problems: string[] }> {
+  const s = completeSettings(await resolveCliSettings(o, STORAGE_KEYS, ['logsStorage']));
+  const logs = blobServiceClient(s.logsStorage, s.clientId);
+  const store = new StateStore(blobServiceClient(s.stateStorage, s.clientId).getContainerClient(s.stateContainer));
+  const checkpoints = new Map<string, BlobCheckpoint>();
+  const markers = new Map<string, ListedMarker>();
+  const problems: string[] = [];
+  if (await store.container.exists()) {
+    const { states, problems: bad } = await store.listServers();
+    for (const e of bad) problems.push(e.describe());
+    for (const server of states) for (const [name, cp] of Object.entries(server.blobs)) checkpoints.set(name, cp);
+    for await (const m of store.listMarkers(o.prefix)) markers.set(m.blob, m);
+  } else {
+    io.stderr.write(`pgaudit-ingest: state container ${s.stateContainer} does not exist yet: nothing was shipped from this state\n`);
   }
-  const out: BlobStatus[] = [];
-  for await (const item of logs.getContainerClient(o.container).listBlobsFlat({ prefix: o.prefix || undefined })) {
+  const blobs: BlobStatus[] = [];
+  for await (const item of logs.getContainerClient(s.logsContainer).listBlobsFlat({ prefix: o.prefix || undefined })) {
     if (!item.name.endsWith('.json')) continue;
-    const length = item.properties.contentLength ?? 0;
-    const cp = checkpoints.get(item.name);
-    if (done.has(item.name) && !cp) {
-      out.push({ blob: item.name, length, offset: length, bytesBehind: 0, state: 'done', rows: null, deadLettered: null, updatedAt: null });
-    } else if (cp) {
-      out.push({ blob: item.name, length, offset: cp.offset, bytesBehind: Math.max(0, length - cp.offset), state: 'tracked', rows: cp.rows, deadLettered: cp.deadLettered, updatedAt: cp.updatedAt });
-    } else {
-      out.push({ blob: item.name, length, offset: 0, bytesBehind: length, state: 'untracked', rows: null, deadLettered: null, updatedAt: null });
-    }
+    blobs.push(statusOf(item.name, item.properties.contentLength ?? 0, item.properties.createdOn?.toISOString() ?? null, checkpoints.get(item.name), markers.get(item.name)));
   }
-  return out;
+  return { blobs, problems };
 }
 
 export async function runStatus(o: StatusCliOptions, io: CliIo): Promise<number> {
-  const all = await collectStatus(o);
+  const { blobs: all, problems } = await collectStatus(o, io);
   const shown = o.all ? all : all.filter((s) => s.state !== 'done' || s.bytesBehind > 0);
   if (o.json) {
     for (const s of shown) io.stdout.write(JSON.stringify(s) + '\n');
@@ -60,10 +76,10 @@ export async function runStatus(o: StatusCliOptions, io: CliIo): Promise<number>
     }
   }
   const behind = all.reduce((n, s) => n + s.bytesBehind, 0);
-  const counts = { done: 0, tracked: 0, untracked: 0 };
+  const counts: Record<BlobState, number> = { tracked: 0, untracked: 0, done: 0, replaced: 0, 'checkpoint-lost': 0 };
   for (const s of all) counts[s.state]++;
-  io.stderr.write(
-    `pgaudit-ingest: ${all.length} blob(s): ${counts.tracked} tracked, ${counts.untracked} untracked, ${counts.done} done; ${behind} byte(s) behind${o.all ? '' : ' (done blobs hidden; --all shows them)'}\n`,
-  );
-  return 0;
+  const parts = Object.entries(counts).filter(([k, n]) => n > 0 || k === 'tracked').map(([k, n]) => `${n} ${k}`);
+  io.stderr.write(`pgaudit-ingest: ${all.length} blob(s): ${parts.join(', ')}; ${behind} byte(s) behind${o.all ? '' : ' (done blobs with nothing behind hidden; --all shows them)'}\n`);
+  for (const p of problems) io.stderr.write(`pgaudit-ingest: error: ${p}\n`);
+  return problems.length > 0 ? 1 : 0;
 }

@@ -1,12 +1,15 @@
 // Builds the Azure SDK clients from settings: blob service clients for the logs and state
 // accounts, and the Logs Ingestion client. Identity-based access uses a managed identity
-// (user-assigned when a client id is given); connection strings are for Azurite only.
+// (user-assigned when a client id is given) or DefaultAzureCredential; connection strings are
+// for Azurite only.
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import { LogsIngestionClient, type LogsIngestionClientOptions } from '@azure/monitor-ingestion';
 import { BlobServiceClient } from '@azure/storage-blob';
+import type { ShipClients } from '../ship/ship-context.js';
+import type { ShipSettings } from './settings.js';
 import type { StorageConnection } from './storage-connection.js';
 
-/** DefaultAzureCredential honouring AZURE_CLIENT_ID for a user-assigned identity. */
+/** DefaultAzureCredential honouring a user-assigned identity's client id. */
 export function defaultCredential(clientId: string | undefined): TokenCredential {
   return clientId ? new DefaultAzureCredential({ managedIdentityClientId: clientId }) : new DefaultAzureCredential();
 }
@@ -19,9 +22,18 @@ export function blobServiceClient(conn: StorageConnection, fallbackClientId: str
 }
 
 /**
- * The Logs Ingestion client with its own retries switched off: the pipeline's retry policy
- * (src/ship/retry-policy.ts) decides, so Retry-After and dead-lettering follow one rule.
+ * The Logs Ingestion client with its own retries switched off: the pipeline's upload decision
+ * (src/ship/upload-decision.ts) decides, so Retry-After and dead-lettering follow one rule.
  */
 export function logsIngestionClient(endpoint: string, credential: TokenCredential, extra: LogsIngestionClientOptions = {}): LogsIngestionClient {
   return new LogsIngestionClient(endpoint, credential, { ...extra, retryOptions: { maxRetries: 0 } });
+}
+
+/** The clients a shipping run uses, as the app and the CLI build them from the same settings. */
+export function shippingClients(s: ShipSettings): ShipClients & { ingestion: LogsIngestionClient } {
+  return {
+    logs: blobServiceClient(s.logsStorage, s.clientId),
+    state: blobServiceClient(s.stateStorage, s.clientId),
+    ingestion: logsIngestionClient(s.ingestionEndpoint, defaultCredential(s.clientId)),
+  };
 }

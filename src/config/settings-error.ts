@@ -1,8 +1,12 @@
-/** The function app's settings are missing or invalid; the message lists every problem. */
-export class SettingsError extends Error {
+import { PgAuditError } from '../errors/pgaudit-error.js';
+
+/** Settings (app settings or CLI options) are missing or invalid; the message lists every problem. */
+export class SettingsError extends PgAuditError {
   override readonly name = 'SettingsError';
+  readonly exitCode = 2;
 
   constructor(readonly problems: readonly string[]) {
-    super(`invalid pgaudit-ingest settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    // Each problem names the setting and what a valid value looks like: no hint to add.
+    super(problems.length === 1 ? problems[0]! : `invalid pgaudit-ingest settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }

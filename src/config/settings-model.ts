@@ -6,10 +6,12 @@
 // zod is imported as a type only and handed in by the caller: `parse` and `--help` read this
 // list before any schema is needed, and loading zod first would delay parse's decode thread.
 import type { z as Zod } from 'zod';
-import { compileLogLinePrefix, prefixProblem } from '../parse/log-line-prefix.js';
+import { compileLogLinePrefix, DEFAULT_LOG_LINE_PREFIX, prefixProblem } from '../parse/log-line-prefix.js';
+import { DEFAULT_STATEMENT_CAP, MAX_STATEMENT_CAP, MIN_STATEMENT_CAP } from '../enrich/cap.js';
 import { compileUserRule } from '../enrich/redact.js';
 import { STREAM_NAME } from '../schema.js';
 import { LOGS_CONTAINER } from './logs-container.js';
+import type { StorageConnection } from './storage-connection.js';
 
 type Z = typeof Zod;
 
@@ -24,7 +26,7 @@ export interface CliOption {
 }
 
 export interface Setting {
-  readonly key: string;
+  readonly key: SettingKey;
   /** App setting (and CLI environment fallback). */
   readonly env: string;
   readonly cli: CliOption | null;
@@ -38,8 +40,36 @@ export interface Setting {
   readonly app: boolean;
   /** Text (an app setting, or one CLI value) → typed value. */
   schema(z: Z): Zod.ZodType;
-  /** Repeatable CLI items → the same typed value the JSON app setting gives. */
-  fromCli?(items: readonly string[]): unknown;
+  /**
+   * Repeatable CLI items → the text of the JSON app setting (so both pass the same schema).
+   * Throws an Error saying what an item should look like.
+   */
+  fromCli?(items: readonly string[]): string;
+  /** A storage connection: the app reads `<env>` or `<env>__blobServiceUri` etc. (storage-connection.ts). */
+  readonly connection?: true;
+}
+
+/** The typed value of every setting. */
+export interface SettingValues {
+  ingestionEndpoint: string;
+  dcrImmutableId: string;
+  streamName: string;
+  logsContainer: string;
+  stateContainer: string;
+  deadLetterContainer: string;
+  logLinePrefix: string;
+  serverLogLinePrefixes: Record<string, string>;
+  statementCap: number;
+  redactPatterns: string[];
+  graceMinutes: number;
+  flushMb: number;
+  concurrency: number;
+  uploadTimeoutSeconds: number;
+  runBudgetMinutes: number;
+  sweepSchedule: string;
+  clientId: string;
+  logsStorage: StorageConnection;
+  stateStorage: StorageConnection;
 }
 
 const CONTAINER = /^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/;
@@ -96,7 +126,12 @@ function prefixMap(z: Z): Zod.ZodType<Record<string, string>> {
   return z.record(z.string().min(1, 'a server name must not be empty'), prefixSchema(z)).transform((m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k.toLowerCase(), v])));
 }
 
-const container = (key: string, env: string, flag: string, def: string, what: string): Setting => ({
+/** A storage connection as typed on the command line (the app form is read by storage-connection.ts). */
+function storageSchema(z: Z): Zod.ZodType<string> {
+  return z.string().refine((v) => /^https?:\/\/[^;\s]+$/.test(v) || /(^|;)(AccountName|BlobEndpoint)=|UseDevelopmentStorage=true/i.test(v), 'must be https://<account>.blob.core.windows.net or a storage connection string (AccountName=…;AccountKey=… or BlobEndpoint=…)');
+}
+
+const container = (key: SettingKey, env: string, flag: string, def: string, what: string): Setting => ({
   key, env, default: def, app: true, description: what,
   cli: { flag, arg: 'name' },
   schema: (z) => z.string().regex(CONTAINER, 'must be a blob container name (3-63 lower-case letters, digits and single hyphens)'),
@@ -125,7 +160,7 @@ export const SETTINGS = [
   container('stateContainer', 'PGAUDIT_STATE_CONTAINER', '--state-container', 'pgaudit-state', 'container for checkpoints, session state and leases'),
   container('deadLetterContainer', 'PGAUDIT_DEADLETTER_CONTAINER', '--deadletter-container', 'pgaudit-deadletter', 'container for rows the service refused'),
   {
-    key: 'logLinePrefix', env: 'PGAUDIT_LOG_LINE_PREFIX', app: true, default: '%t-%c-',
+    key: 'logLinePrefix', env: 'PGAUDIT_LOG_LINE_PREFIX', app: true, default: DEFAULT_LOG_LINE_PREFIX,
     cli: { flag: '--log-line-prefix', short: '-p', arg: 'prefix' },
     description: "the servers' log_line_prefix",
     schema: prefixSchema,
@@ -135,24 +170,24 @@ export const SETTINGS = [
     cli: { flag: '--server-prefix', arg: 'server=prefix', repeatable: true },
     description: 'log_line_prefix of one server, by server name (JSON object as an app setting; repeatable SERVER=PREFIX on the command line)',
     schema: (z) => json(z, prefixMap(z), '{"myserver":"%m [%p] %q%u@%d "}'),
-    fromCli: (items) => Object.fromEntries(items.map((item) => {
+    fromCli: (items) => JSON.stringify(Object.fromEntries(items.map((item) => {
       const eq = item.indexOf('=');
-      // An item without "=" becomes a key with no prefix, which the schema then rejects by name.
-      return eq <= 0 ? [item, null] : [item.slice(0, eq), item.slice(eq + 1)];
-    })),
+      if (eq <= 0) throw new Error(`expects SERVER=PREFIX (got ${JSON.stringify(item)})`);
+      return [item.slice(0, eq), item.slice(eq + 1)];
+    }))),
   },
   {
-    key: 'statementCap', env: 'PGAUDIT_STATEMENT_CAP', app: true, default: '32000', min: 100, max: 60_000,
+    key: 'statementCap', env: 'PGAUDIT_STATEMENT_CAP', app: true, default: String(DEFAULT_STATEMENT_CAP), min: MIN_STATEMENT_CAP, max: MAX_STATEMENT_CAP,
     cli: { flag: '--statement-cap', arg: 'chars' },
     description: 'cap for Statement, Message, Detail and Parameter (Log Analytics cuts fields at 64 KB)',
-    schema: (z) => numeric(z, 100, 60_000, true),
+    schema: (z) => numeric(z, MIN_STATEMENT_CAP, MAX_STATEMENT_CAP, true),
   },
   {
     key: 'redactPatterns', env: 'PGAUDIT_REDACT_PATTERNS', app: true, default: '[]',
     cli: { flag: '--redact', arg: 'pattern', repeatable: true },
     description: 'extra redaction regexes, `re` or `/re/flags`; a group named "secret" limits what is replaced (JSON array as an app setting; repeatable on the command line)',
     schema: (z) => json(z, redactList(z), '["api_key=\\\\w+"]'),
-    fromCli: (items) => [...items],
+    fromCli: (items) => JSON.stringify(items),
   },
   {
     key: 'graceMinutes', env: 'PGAUDIT_GRACE_MINUTES', app: true, default: '15', min: 0, max: 180,
@@ -190,16 +225,36 @@ export const SETTINGS = [
     schema: (z) => z.string().trim().regex(/^(\S+\s+){5}\S+$/, 'must be a six-field NCRONTAB expression such as "0 */5 * * * *"'),
   },
   {
+    key: 'logsStorage', env: 'PGAUDIT_LOGS_STORAGE', app: true, connection: true,
+    cli: { flag: '--storage', arg: 'conn|url' },
+    description: 'the diagnostic-logs storage account: https://<account>.blob.core.windows.net (with the managed identity or az login), or a connection string (Azurite)',
+    schema: storageSchema,
+  },
+  {
+    key: 'stateStorage', env: 'PGAUDIT_STATE_STORAGE', app: true, connection: true,
+    cli: { flag: '--state-storage', arg: 'conn|url' },
+    description: 'storage for checkpoints, sessions, leases and dead letters (default: the logs storage; the deployment uses the function\'s own account, the logs account is read-only)',
+    schema: storageSchema,
+  },
+  {
     key: 'clientId', env: 'AZURE_CLIENT_ID', app: true,
     cli: { flag: '--client-id', arg: 'id' },
-    description: 'client id of the user-assigned managed identity (DefaultAzureCredential)',
-    schema: (z) => z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a client id (a GUID)'),
+    description: 'client id of the user-assigned managed identity (DefaultAzureCredential); empty: the system-assigned one or az login',
+    schema: (z) =>
+      z
+        .string()
+        .regex(/^$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a client id (a GUID), or empty')
+        .transform((v) => v || undefined),
   },
 ] as const satisfies readonly Setting[];
 
-export type SettingKey = (typeof SETTINGS)[number]['key'];
+export type SettingKey = keyof SettingValues;
+/** The settings without a default (test/unit/settings-model.test.ts keeps this list exact). */
+export type KeyWithoutDefault = 'ingestionEndpoint' | 'dcrImmutableId' | 'clientId' | 'logsStorage' | 'stateStorage';
+/** What resolving `K` with `R` required gives: defaulted and required keys are always there. */
+export type Resolved<K extends SettingKey, R extends K> = Pick<SettingValues, Exclude<K, KeyWithoutDefault> | R> & Partial<Pick<SettingValues, K>>;
 
-export const SETTINGS_BY_KEY: ReadonlyMap<SettingKey, Setting> = new Map(SETTINGS.map((s) => [s.key, s]));
+export const SETTINGS_BY_KEY: ReadonlyMap<SettingKey, Setting> = new Map(SETTINGS.map((s: Setting) => [s.key, s]));
 
 export function setting(key: SettingKey): Setting {
   return SETTINGS_BY_KEY.get(key)!;
@@ -221,3 +276,15 @@ export function settingsJson(): { settings: Record<string, { env: string; defaul
     ),
   };
 }
+
+/** The settings each command takes, by group (their options appear in this order in --help). */
+export const PIPELINE_KEYS = ['logLinePrefix', 'serverLogLinePrefixes', 'statementCap', 'redactPatterns'] as const satisfies readonly SettingKey[];
+export const STORAGE_KEYS = ['logsStorage', 'stateStorage', 'clientId', 'logsContainer', 'stateContainer', 'deadLetterContainer'] as const satisfies readonly SettingKey[];
+export const INGESTION_KEYS = ['ingestionEndpoint', 'dcrImmutableId', 'streamName', 'uploadTimeoutSeconds'] as const satisfies readonly SettingKey[];
+export const RUN_KEYS = ['graceMinutes', 'flushMb', 'concurrency', 'runBudgetMinutes'] as const satisfies readonly SettingKey[];
+/** Everything a shipping run reads (the CLI and the Functions app alike). */
+export const SHIP_KEYS = [...STORAGE_KEYS, ...INGESTION_KEYS, ...PIPELINE_KEYS, ...RUN_KEYS] as const;
+/** Everything the Functions app reads: a shipping run's settings and the timer's schedule. */
+export const APP_KEYS = [...SHIP_KEYS, 'sweepSchedule'] as const;
+/** Settings every shipping run needs. */
+export const REQUIRED_FOR_SHIPPING = ['ingestionEndpoint', 'dcrImmutableId', 'logsStorage'] as const satisfies readonly SettingKey[];

@@ -1,113 +1,92 @@
-// Function app settings, validated once at start-up with zod. Every message names the setting
-// and says what a valid value looks like, because these errors are read in the portal's logs.
+// Settings resolved from the model (settings-model.ts): the Functions app reads app settings
+// (loadSettings), the CLI reads its options with the same names' app settings as fallbacks
+// (cli-settings.ts). Both go through resolveSettings, so they accept and reject the same values
+// with the same messages; only the name a message starts with differs (PGAUDIT_X or --x).
 import { z } from 'zod';
-import { compileUserRule } from '../enrich/redact.js';
-import { compileLogLinePrefix, DEFAULT_LOG_LINE_PREFIX } from '../parse/log-line-prefix.js';
-import { DEFAULT_STATEMENT_CAP } from '../enrich/cap.js';
-import { STREAM_NAME } from '../schema.js';
-import { LOGS_CONTAINER } from './logs-container.js';
+import { APP_KEYS, REQUIRED_FOR_SHIPPING, SETTINGS_BY_KEY, type Resolved, type Setting, type SettingKey, type SettingValues, type SHIP_KEYS } from './settings-model.js';
 import { SettingsError } from './settings-error.js';
-import { storageConnectionFromEnv, type StorageConnection } from './storage-connection.js';
+import { storageConnectionFromCli, storageConnectionFromEnv } from './storage-connection.js';
 
-const jsonOf = <T extends z.ZodType>(schema: T, example: string) =>
-  z.string().transform((text, ctx): z.infer<T> => {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: `must be JSON, e.g. ${example}` });
-      return z.NEVER;
-    }
-    const parsed = schema.safeParse(value);
-    if (!parsed.success) {
-      ctx.addIssue({ code: 'custom', message: `${parsed.error.issues[0]?.message ?? 'invalid'}; e.g. ${example}` });
-      return z.NEVER;
-    }
-    return parsed.data;
-  });
+/** What the user gave for one setting. */
+export type SettingInput = { readonly text: string } | { readonly items: readonly string[] };
 
-const prefix = z.string().min(1).refine((p) => {
-  try {
-    compileLogLinePrefix(p);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'is not a usable log_line_prefix');
-
-const envSchema = z.object({
-  PGAUDIT_INGESTION_ENDPOINT: z.url({ protocol: /^https$/, message: 'must be the https:// logs ingestion endpoint of the DCR (properties.endpoints.logsIngestion)' }),
-  PGAUDIT_DCR_IMMUTABLE_ID: z.string().regex(/^dcr-[0-9a-f]{32}$/, 'must be the DCR immutable id, "dcr-" and 32 hex digits'),
-  PGAUDIT_STREAM_NAME: z.string().regex(/^Custom-[A-Za-z0-9_]+$/, 'must be a custom stream name such as Custom-PgAudit_CL').default(STREAM_NAME),
-  PGAUDIT_LOGS_CONTAINER: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$/, 'must be a blob container name').default(LOGS_CONTAINER),
-  PGAUDIT_STATE_CONTAINER: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$/).default('pgaudit-state'),
-  PGAUDIT_DEADLETTER_CONTAINER: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$/).default('pgaudit-deadletter'),
-  PGAUDIT_LOG_LINE_PREFIX: prefix.default(DEFAULT_LOG_LINE_PREFIX),
-  PGAUDIT_SERVER_LOG_LINE_PREFIXES: jsonOf(z.record(z.string(), prefix), '{"myserver":"%m [%p] %q%u@%d "}').optional(),
-  PGAUDIT_STATEMENT_CAP: z.coerce.number().int().min(100, 'must be at least 100').max(60_000, 'must be at most 60000 (Log Analytics cuts fields at 64 KB)').default(DEFAULT_STATEMENT_CAP),
-  PGAUDIT_REDACT_PATTERNS: jsonOf(
-    z.array(z.string()).superRefine((patterns, ctx) => {
-      patterns.forEach((p, i) => {
-        try {
-          compileUserRule(p, i);
-        } catch (err) {
-          ctx.addIssue({ code: 'custom', message: (err as Error).message });
-        }
-      });
-    }),
-    '["api_key=\\\\w+"]',
-  ).optional(),
-  PGAUDIT_GRACE_MINUTES: z.coerce.number().int().min(0).max(180).default(15),
-  PGAUDIT_FLUSH_MB: z.coerce.number().min(1).max(64).default(8),
-});
-
-export interface Settings {
-  readonly endpoint: string;
-  readonly ruleId: string;
-  readonly stream: string;
-  readonly logsContainer: string;
-  readonly stateContainer: string;
-  readonly deadLetterContainer: string;
-  readonly logLinePrefix: string;
-  readonly serverLogLinePrefixes: Record<string, string>;
-  readonly statementCap: number;
-  readonly redactPatterns: string[];
-  readonly graceMs: number;
-  readonly flushBytes: number;
-  readonly logsStorage: StorageConnection;
-  readonly stateStorage: StorageConnection;
-  readonly managedIdentityClientId: string | undefined;
+export interface SettingSource {
+  /** The value given for a setting, or undefined (then its default applies). */
+  read(s: Setting): SettingInput | undefined;
+  /** How a message names the setting: `PGAUDIT_FLUSH_MB` or `--flush-mb`. */
+  origin(s: Setting): string;
+  /** Where else a missing setting could be given (the CLI names the app setting). */
+  elsewhere?(s: Setting): string;
+  /** Connections: the app form reads `<env>__blobServiceUri`…; the CLI form is one value. */
+  readonly connections: 'app' | 'cli';
+  readonly env: NodeJS.ProcessEnv;
 }
 
-/** Reads and validates the settings; throws one SettingsError listing every problem. */
-export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+function textOf(s: Setting, input: SettingInput): string {
+  if ('text' in input) return input.text;
+  if (!s.fromCli) return input.items.at(-1) ?? '';
+  return s.fromCli(input.items);
+}
+
+/**
+ * The values of `keys`; a key without a value and without a default is absent, or a problem when
+ * it is `required`. Throws one SettingsError listing every problem. An empty value is a value,
+ * the same in an app setting and on the command line (an empty log_line_prefix is legal in
+ * PostgreSQL; an empty number is an error); only an empty storage connection counts as unset.
+ */
+export function resolveSettings<K extends SettingKey, R extends K>(keys: readonly K[], required: readonly R[], source: SettingSource): Resolved<K, R> {
+  const values: Partial<Record<SettingKey, unknown>> = {};
   const problems: string[] = [];
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const name = String(issue.path[0] ?? '(settings)');
-      problems.push(`${name}: ${issue.code === 'invalid_type' && env[name] === undefined ? 'is required but not set' : issue.message}`);
+  for (const key of keys) {
+    const s = SETTINGS_BY_KEY.get(key)!;
+    const name = source.origin(s);
+    if (s.connection && source.connections === 'app') {
+      const conn = storageConnectionFromEnv(s.env, source.env, problems, (required as readonly SettingKey[]).includes(key));
+      if (conn) values[key] = conn;
+      continue;
     }
+    const given = source.read(s);
+    const input = s.connection && given && 'text' in given && given.text === '' ? undefined : given;
+    let text: string | undefined;
+    try {
+      text = input === undefined ? s.default : textOf(s, input);
+    } catch (err) {
+      problems.push(`${name}: ${(err as Error).message}`);
+      continue;
+    }
+    if (text === undefined) {
+      if ((required as readonly SettingKey[]).includes(key)) problems.push(`${name}: is required but not set${source.elsewhere?.(s) ?? ''}`);
+      continue;
+    }
+    const parsed = s.schema(z).safeParse(text);
+    if (!parsed.success) {
+      problems.push(`${name}: ${parsed.error.issues[0]?.message ?? 'is not valid'} (got ${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text)})`);
+      continue;
+    }
+    values[key] = s.connection ? storageConnectionFromCli(parsed.data as string) : parsed.data;
   }
-  const logsStorage = storageConnectionFromEnv('PGAUDIT_LOGS_STORAGE', env, problems);
-  const stateStorage = storageConnectionFromEnv('PGAUDIT_STATE_STORAGE', env, problems);
-  if (!parsed.success || !logsStorage || !stateStorage) throw new SettingsError(problems);
-  const s = parsed.data;
-  return {
-    endpoint: s.PGAUDIT_INGESTION_ENDPOINT,
-    ruleId: s.PGAUDIT_DCR_IMMUTABLE_ID,
-    stream: s.PGAUDIT_STREAM_NAME,
-    logsContainer: s.PGAUDIT_LOGS_CONTAINER,
-    stateContainer: s.PGAUDIT_STATE_CONTAINER,
-    deadLetterContainer: s.PGAUDIT_DEADLETTER_CONTAINER,
-    logLinePrefix: s.PGAUDIT_LOG_LINE_PREFIX,
-    serverLogLinePrefixes: Object.fromEntries(Object.entries(s.PGAUDIT_SERVER_LOG_LINE_PREFIXES ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
-    statementCap: s.PGAUDIT_STATEMENT_CAP,
-    redactPatterns: s.PGAUDIT_REDACT_PATTERNS ?? [],
-    graceMs: s.PGAUDIT_GRACE_MINUTES * 60_000,
-    flushBytes: Math.round(s.PGAUDIT_FLUSH_MB * 1_000_000),
-    logsStorage,
-    stateStorage,
-    managedIdentityClientId: env.AZURE_CLIENT_ID || undefined,
-  };
+  if (problems.length > 0) throw new SettingsError(problems);
+  return values as Resolved<K, R>;
+}
+
+/** The settings of a shipping run; the state storage defaults to the logs storage. */
+export type ShipSettings = Resolved<(typeof SHIP_KEYS)[number], (typeof REQUIRED_FOR_SHIPPING)[number]> & { readonly stateStorage: SettingValues['stateStorage'] };
+/** The Functions app's settings: a shipping run's and the timer's schedule. */
+export type Settings = ShipSettings & Pick<SettingValues, 'sweepSchedule'>;
+
+/** Fills what one setting defaults to from another: the state storage is the logs storage. */
+export function completeSettings<T extends { logsStorage: SettingValues['logsStorage']; stateStorage?: SettingValues['stateStorage'] }>(values: T): T & { stateStorage: SettingValues['stateStorage'] } {
+  return { ...values, stateStorage: values.stateStorage ?? values.logsStorage };
+}
+
+/** The app settings, validated once at start-up; throws one SettingsError naming every problem. */
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  return completeSettings(
+    resolveSettings(APP_KEYS, REQUIRED_FOR_SHIPPING, {
+      read: (s) => (env[s.env] === undefined ? undefined : { text: env[s.env]! }),
+      origin: (s) => s.env,
+      connections: 'app',
+      env,
+    }),
+  );
 }

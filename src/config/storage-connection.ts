@@ -6,7 +6,8 @@ export type StorageConnection =
   | { readonly kind: 'connection-string'; readonly connectionString: string }
   | { readonly kind: 'identity'; readonly blobServiceUri: string; readonly clientId: string | undefined; readonly managedIdentity: boolean };
 
-export function storageConnectionFromEnv(name: string, env: NodeJS.ProcessEnv, problems: string[]): StorageConnection | null {
+/** The connection named `name`; a bad value is always a problem, an absent one only when `required`. */
+export function storageConnectionFromEnv(name: string, env: NodeJS.ProcessEnv, problems: string[], required = true): StorageConnection | null {
   const cs = env[name];
   if (cs) {
     if (!/(^|;)(AccountName|BlobEndpoint)=|UseDevelopmentStorage=true/i.test(cs)) {
@@ -18,6 +19,7 @@ export function storageConnectionFromEnv(name: string, env: NodeJS.ProcessEnv, p
   const account = env[`${name}__accountName`];
   const uri = env[`${name}__blobServiceUri`] ?? env[`${name}__serviceUri`] ?? (account ? `https://${account}.blob.core.windows.net` : undefined);
   if (!uri) {
+    if (!required) return null;
     problems.push(`${name}: not set; set ${name}__blobServiceUri (https://<account>.blob.core.windows.net) with ${name}__credential=managedidentity and ${name}__clientId, or ${name} to a connection string for Azurite`);
     return null;
   }

@@ -2,6 +2,9 @@
 // most 1 MB, so long statements are cut (after redaction) and the cut is recorded on the row.
 
 export const DEFAULT_STATEMENT_CAP = 32_000;
+/** A cap below this cuts ordinary statements; above this Log Analytics would cut the field (64 KB). */
+export const MIN_STATEMENT_CAP = 100;
+export const MAX_STATEMENT_CAP = 60_000;
 
 export interface CappedText {
   readonly text: string;

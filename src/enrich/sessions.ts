@@ -38,8 +38,24 @@ export interface SessionKey {
   readonly processId: number | null;
 }
 
-/** Serialised form: [sessionKey | null, pidKey | null, session] triples, oldest first. */
-export type SessionTableSnapshot = readonly (readonly [string | null, string | null, Session])[];
+/** One session as saved between blobs and invocations (docs/design.md "State layout"). */
+export interface SavedSession extends Session {
+  readonly server: string;
+  /** %c of the session, when its lines carried one. */
+  readonly sessionId: string | null;
+  /** The session's process id, while no later session of the same process replaced it. */
+  readonly processId: number | null;
+}
+
+/** Serialised form: the sessions, least recently used first. */
+export type SessionTableSnapshot = readonly SavedSession[];
+
+/** The parts of a session's keys (kept so the snapshot can name them). */
+interface KeyParts {
+  readonly server: string;
+  readonly sessionId: string | null;
+  processId: number | null;
+}
 
 function newSession(): Session {
   return {
@@ -62,8 +78,8 @@ function newSession(): Session {
 export class SessionTable {
   private readonly bySession = new Map<string, Session>();
   private readonly byPid = new Map<string, Session>();
-  /** Recency order of sessions, for eviction. */
-  private readonly order = new Map<Session, [string | null, string | null]>();
+  /** Recency order of sessions, for eviction, with the keys that find each. */
+  private readonly order = new Map<Session, KeyParts>();
   /** Characters held in lastLogged statements (bounded by maxRetainedChars). */
   private retainedChars = 0;
 
@@ -123,14 +139,14 @@ export class SessionTable {
   }
 
   snapshot(): SessionTableSnapshot {
-    return [...this.order].map(([s, [sk, pk]]) => [sk, pk, { ...s }] as const);
+    return [...this.order].map(([s, keys]) => ({ ...s, server: keys.server, sessionId: keys.sessionId, processId: keys.processId }));
   }
 
   static fromSnapshot(snapshot: SessionTableSnapshot, maxSessions = DEFAULT_MAX_SESSIONS, maxRetainedChars = DEFAULT_MAX_RETAINED_CHARS): SessionTable {
     const table = new SessionTable(maxSessions, maxRetainedChars);
-    for (const [sk, pk, saved] of snapshot) {
-      const s = { ...saved, lastLogged: null };
-      table.insert(sk, pk, s);
+    for (const { server, sessionId, processId, ...saved } of snapshot) {
+      const s: Session = { ...saved, lastLogged: null };
+      table.insert({ server, sessionId, processId }, s);
       table.remember(s, saved.lastLogged);
     }
     return table;
@@ -148,26 +164,26 @@ export class SessionTable {
   }
 
   private create(key: SessionKey): Session | null {
-    const sk = sessionKey(key);
-    const pk = pidKey(key);
-    if (sk === null && pk === null) return null;
+    if (key.sessionId === null && key.processId === null) return null;
     const s = newSession();
-    this.insert(sk, pk, s);
+    this.insert(key, s);
     return s;
   }
 
-  private insert(sk: string | null, pk: string | null, s: Session): void {
+  private insert(key: SessionKey, s: Session): void {
+    const sk = sessionKey(key);
+    const pk = pidKey(key);
     if (sk !== null) this.bySession.set(sk, s);
     if (pk !== null) {
       const previous = this.byPid.get(pk);
       // A process runs one session at a time: its pid now means this session.
       if (previous && previous !== s) {
         const keys = this.order.get(previous);
-        if (keys) keys[1] = null;
+        if (keys) keys.processId = null;
       }
       this.byPid.set(pk, s);
     }
-    this.order.set(s, [sk, pk]);
+    this.order.set(s, { server: key.server, sessionId: key.sessionId, processId: key.processId });
     while (this.order.size > this.maxSessions) {
       const oldest = this.order.keys().next().value as Session;
       this.remove(oldest);
@@ -184,7 +200,8 @@ export class SessionTable {
   private remove(s: Session): void {
     const keys = this.order.get(s);
     if (!keys) return;
-    const [sk, pk] = keys;
+    const sk = sessionKey(keys);
+    const pk = pidKey(keys);
     if (sk !== null && this.bySession.get(sk) === s) this.bySession.delete(sk);
     if (pk !== null && this.byPid.get(pk) === s) this.byPid.delete(pk);
     this.retainedChars -= retainedSize(s.lastLogged);

@@ -16,9 +16,11 @@ import { pipelineOptions, type PipelineOptions } from './options.js';
 import { gapRow, recordRow, serverNameOf, setText, stampRows, unparsedRow, type TextPolicy } from './row-builder.js';
 import { countDropped, emptyStats, type PipelineStats } from './stats.js';
 
-/** What must survive between blobs and invocations so sessions keep their attribution. */
+/**
+ * What must survive between blobs and invocations so sessions keep their attribution. Stored
+ * (versioned and validated) by src/state/documents.ts.
+ */
 export interface PipelineSnapshot {
-  readonly version: 1;
   readonly sessions: SessionTableSnapshot;
 }
 
@@ -51,7 +53,7 @@ export class AuditPipeline {
   }
 
   snapshot(): PipelineSnapshot {
-    return { version: 1, sessions: this.sessions.snapshot() };
+    return { sessions: this.sessions.snapshot() };
   }
 
   /** The rows of one blob line (zero or more), with SourceBlob/SourceOffset/RecordId set. */

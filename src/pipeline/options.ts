@@ -1,6 +1,6 @@
 // Options of the pure pipeline, shared by the CLI and the functions (which validate their own
 // inputs with zod and pass the result here).
-import { DEFAULT_STATEMENT_CAP } from '../enrich/cap.js';
+import { DEFAULT_STATEMENT_CAP, MAX_STATEMENT_CAP, MIN_STATEMENT_CAP } from '../enrich/cap.js';
 import { DEFAULT_MAX_RETAINED_CHARS, DEFAULT_MAX_SESSIONS } from '../enrich/sessions.js';
 import { DEFAULT_LOG_LINE_PREFIX } from '../parse/log-line-prefix.js';
 
@@ -28,10 +28,15 @@ export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = {
   maxRetainedStatementChars: DEFAULT_MAX_RETAINED_CHARS,
 };
 
+/** The pipeline's options from the settings of the same names (settings-model.ts). */
+export function pipelineOptionsOf(s: Pick<PipelineOptions, 'logLinePrefix' | 'serverLogLinePrefixes' | 'statementCap' | 'redactPatterns'>): Partial<PipelineOptions> {
+  return { logLinePrefix: s.logLinePrefix, serverLogLinePrefixes: s.serverLogLinePrefixes, statementCap: s.statementCap, redactPatterns: s.redactPatterns };
+}
+
 export function pipelineOptions(partial: Partial<PipelineOptions> = {}): PipelineOptions {
   const merged = { ...DEFAULT_PIPELINE_OPTIONS, ...stripUndefined(partial) };
-  if (!Number.isInteger(merged.statementCap) || merged.statementCap < 100) {
-    throw new RangeError(`statement cap must be an integer of at least 100 characters (got ${merged.statementCap})`);
+  if (!Number.isInteger(merged.statementCap) || merged.statementCap < MIN_STATEMENT_CAP || merged.statementCap > MAX_STATEMENT_CAP) {
+    throw new RangeError(`statement cap must be a whole number of characters from ${MIN_STATEMENT_CAP} to ${MAX_STATEMENT_CAP} (got ${merged.statementCap})`);
   }
   return merged;
 }

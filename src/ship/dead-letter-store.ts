@@ -7,17 +7,10 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { LineSplitter } from '../read/line-splitter.js';
 import type { PgAuditRow } from '../schema.js';
 import { parseBlobPath, serverNameOfPath } from '../state/blob-path.js';
+import { DEAD_LETTER_VERSION, readDeadLetterHeader, type DeadLetterHeader } from '../state/documents.js';
+import { StateDocumentError } from '../state/state-document-error.js';
 
-export interface DeadLetterHeader {
-  readonly pgauditDeadLetter: 1;
-  readonly reason: string;
-  readonly status: number | null;
-  readonly body: string | null;
-  readonly sourceBlob: string;
-  readonly range: { readonly start: number; readonly end: number };
-  readonly rows: number;
-  readonly createdAt: string;
-}
+export type { DeadLetterHeader };
 
 export class DeadLetterStore {
   constructor(readonly container: ContainerClient) {}
@@ -27,7 +20,7 @@ export class DeadLetterStore {
   }
 
   async write(rows: readonly PgAuditRow[], info: Omit<DeadLetterHeader, 'pgauditDeadLetter' | 'rows' | 'createdAt'>): Promise<string> {
-    const header: DeadLetterHeader = { pgauditDeadLetter: 1, ...info, rows: rows.length, createdAt: new Date().toISOString() };
+    const header: DeadLetterHeader = { pgauditDeadLetter: DEAD_LETTER_VERSION, ...info, rows: rows.length, createdAt: new Date().toISOString() };
     const server = serverNameOfPath(parseBlobPath(info.sourceBlob).serverPath) || 'local';
     const name = `deadletter/${header.createdAt.slice(0, 10)}/${server}/${info.range.start}-${info.range.end}-${randomUUID()}.ndjson`;
     const body = [JSON.stringify(header), ...rows.map((r) => JSON.stringify(r))].join('\n') + '\n';
@@ -48,12 +41,11 @@ export class DeadLetterStore {
     const take = async (text: string): Promise<void> => {
       if (text.trim() === '') return;
       if (!header) {
-        header = JSON.parse(text) as DeadLetterHeader;
-        if (header.pgauditDeadLetter !== 1) throw new Error(`${name} is not a pgaudit-ingest dead-letter blob`);
+        header = readDeadLetterHeader(name, text);
         onHeader(header);
         return;
       }
-      batch.push(JSON.parse(text) as PgAuditRow);
+      batch.push(rowOf(name, text));
       if (batch.length >= batchRows) {
         await onRows(batch);
         batch = [];
@@ -70,4 +62,18 @@ export class DeadLetterStore {
   async delete(name: string): Promise<void> {
     await this.container.getBlobClient(name).deleteIfExists();
   }
+}
+
+/** A dead-lettered row: a JSON object, sent again as it was. */
+function rowOf(name: string, text: string): PgAuditRow {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new StateDocumentError(name, `holds a row that is not valid JSON (${(err as Error).message})`, { hint: 'restore the file from its original, or move it out of the dead-letter container', cause: err });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new StateDocumentError(name, 'holds a line that is not a row object', { hint: 'restore the file from its original, or move it out of the dead-letter container' });
+  }
+  return value as PgAuditRow;
 }

@@ -1,16 +1,21 @@
+import { PgAuditError } from '../errors/pgaudit-error.js';
+import type { StopCode } from './upload-decision.js';
+
 /**
- * A Logs Ingestion upload failed in a way that retrying or dead-lettering cannot help (the
- * request would fail for every row: 401/403 credentials or role, 404 wrong DCR/stream). It
- * replaces the SDK's AggregateLogsUploadError, whose message is broken ("undefined\n}").
+ * An upload stopped the run (upload-decision.ts → Stop): the configuration is wrong (401/403/404),
+ * no token could be had, the endpoint stayed unavailable, or the run's time budget ran out.
+ * Nothing was dead-lettered and the checkpoint was not moved. Replaces the SDK's
+ * AggregateLogsUploadError, whose message is broken ("undefined\n}").
  */
-export class IngestionError extends Error {
+export class IngestionError extends PgAuditError {
   override readonly name = 'IngestionError';
+  readonly exitCode = 1;
 
   constructor(
     message: string,
-    readonly context: { readonly status: number | undefined; readonly ruleId: string; readonly stream: string; readonly body: string | null },
-    options?: { cause?: unknown },
+    readonly context: { readonly code: StopCode; readonly status: number | undefined; readonly ruleId: string; readonly stream: string; readonly body: string | null },
+    options: { hint: string; cause?: unknown },
   ) {
-    super(message, options);
+    super(message, { ...options, code: context.code });
   }
 }

@@ -1,20 +1,26 @@
 // Ships rows through the Logs Ingestion API with the real @azure/monitor-ingestion client.
 // Rows are cut into requests of at most ~1 MB of JSON (so each request is full and the SDK
-// never re-splits), sent one at a time in order, and retried by the pure policy in
-// retry-policy.ts (the client's own retries are switched off so that one policy decides).
-import { isAggregateLogsUploadError } from '@azure/monitor-ingestion';
-import { isCredentialFailure } from '../config/credential-failure.js';
+// never re-splits) and sent one at a time in order. After each attempt the pure upload decision
+// (upload-decision.ts) says what happens next; the client's own retries are off so that one rule
+// decides. A Stop throws IngestionError; only rows refused as invalid come back as failed chunks.
+import { defaultOf } from '../config/settings-model.js';
 import type { PgAuditRow } from '../schema.js';
 import { IngestionError } from './ingestion-error.js';
-import { DEFAULT_RETRY_POLICY, decideRetry, type RetryPolicyOptions } from './retry-policy.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
+import { describeUploadError } from './upload-error-info.js';
+import { decideUpload, type UploadOutcome } from './upload-decision.js';
 
 /** The part of LogsIngestionClient the sink uses (the real client satisfies it). */
 export interface UploadClient {
-  upload(ruleId: string, streamName: string, logs: Record<string, unknown>[], options?: { maxConcurrency?: number }): Promise<void>;
+  upload(ruleId: string, streamName: string, logs: Record<string, unknown>[], options?: { maxConcurrency?: number; abortSignal?: AbortSignal }): Promise<void>;
 }
 
+/** Rows the service refused as invalid, to be dead-lettered. */
 export interface FailedChunk {
   readonly rows: PgAuditRow[];
+  /** Index of the chunk's first row in the rows given to send(), and one past its last. */
+  readonly from: number;
+  readonly to: number;
   readonly status: number | undefined;
   readonly reason: string;
   readonly body: string | null;
@@ -27,6 +33,7 @@ export interface SendResult {
 }
 
 export interface SinkCounters {
+  /** Every attempt, retries included. */
   requests: number;
   /** Uncompressed JSON bytes of the requests that were accepted. */
   acceptedBytes: number;
@@ -36,19 +43,27 @@ export interface SinkCounters {
 
 /** Bytes of JSON per request: the service takes 1 MB per call; keep room for brackets. */
 export const MAX_REQUEST_BYTES = 1_000_000 - 1024;
-/** Failures that every request would meet: stop instead of dead-lettering everything. */
-const CONFIGURATION_STATUSES = new Set([401, 403, 404]);
 
 export interface LogsIngestionSinkOptions {
-  readonly retry?: RetryPolicyOptions;
+  readonly retry?: RetryPolicy;
+  /** One attempt is abandoned (and decided on as a timeout) after this long. */
+  readonly uploadTimeoutMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
-  readonly onRetry?: (info: { status: number | undefined; delayMs: number; attempt: number }) => void;
+  readonly now?: () => number;
+  readonly onRetry?: (info: { outcome: UploadOutcome; delayMs: number; attempt: number }) => void;
+}
+
+export interface SendOptions {
+  /** When the run must stop (ms since the epoch): no retry waits past it. */
+  readonly deadline?: number | null;
 }
 
 export class LogsIngestionSink {
   readonly counters: SinkCounters = { requests: 0, acceptedBytes: 0, acceptedRequests: 0, retries: 0 };
-  private readonly retry: RetryPolicyOptions;
+  private readonly retry: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => number;
+  private readonly uploadTimeoutMs: number;
 
   constructor(
     private readonly client: UploadClient,
@@ -58,62 +73,64 @@ export class LogsIngestionSink {
   ) {
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.now = options.now ?? Date.now;
+    this.uploadTimeoutMs = options.uploadTimeoutMs ?? Number(defaultOf('uploadTimeoutSeconds')) * 1000;
   }
 
-  /** Sends rows in order. Rows that still fail after the policy gave up are returned. */
-  async send(rows: readonly PgAuditRow[]): Promise<SendResult> {
+  /** Sends rows in order; returns the rows refused as invalid. Throws IngestionError on a Stop. */
+  async send(rows: readonly PgAuditRow[], options: SendOptions = {}): Promise<SendResult> {
     let accepted = 0;
     const failed: FailedChunk[] = [];
+    let from = 0;
     for (const { rows: chunk, bytes } of chunkBySize(rows, MAX_REQUEST_BYTES)) {
-      const outcome = await this.sendChunk(chunk, bytes);
-      if (outcome === null) {
-        accepted += chunk.length;
-      } else if (outcome.status === 413 && chunk.length > 1) {
-        // Too large after all (the service measures differently): halve it rather than give up.
-        const half = Math.ceil(chunk.length / 2);
-        for (const part of [chunk.slice(0, half), chunk.slice(half)]) {
-          const sub = await this.send(part);
-          accepted += sub.accepted;
-          failed.push(...sub.failed);
-        }
-      } else {
-        failed.push(outcome);
-      }
+      const sent = await this.sendChunk(chunk, bytes, from, options.deadline ?? null);
+      accepted += sent.accepted;
+      failed.push(...sent.failed);
+      from += chunk.length;
     }
     return { accepted, failed };
   }
 
-  private async sendChunk(rows: PgAuditRow[], bytes: number): Promise<FailedChunk | null> {
+  private async sendChunk(rows: PgAuditRow[], bytes: number, from: number, deadline: number | null): Promise<SendResult> {
     for (let attempt = 1; ; attempt++) {
       this.counters.requests++;
+      const timeout = AbortSignal.timeout(this.uploadTimeoutMs);
+      let outcome: UploadOutcome = { kind: 'accepted' };
+      let body: string | null = null;
+      let cause: unknown;
       try {
-        await this.client.upload(this.ruleId, this.stream, rows, { maxConcurrency: 1 });
-        this.counters.acceptedRequests++;
-        this.counters.acceptedBytes += bytes;
-        return null;
+        await this.client.upload(this.ruleId, this.stream, rows, { maxConcurrency: 1, abortSignal: timeout });
       } catch (err) {
-        const { status, retryAfter, body, message, credentialFailure } = describeUploadError(err);
-        if (status !== undefined && CONFIGURATION_STATUSES.has(status)) {
-          throw new IngestionError(
-            `Logs Ingestion refused the upload with HTTP ${status} (${message}); check the endpoint, DCR immutable id ${this.ruleId}, stream ${this.stream} and the identity's Monitoring Metrics Publisher role`,
-            { status, ruleId: this.ruleId, stream: this.stream, body },
-            { cause: err },
-          );
+        ({ outcome, body } = describeUploadError(err, timeout.aborted));
+        cause = err;
+      }
+      const decision = decideUpload(outcome, { attempt, rows: rows.length, now: this.now(), deadline, random: Math.random() }, this.retry);
+      switch (decision.action) {
+        case 'Ok':
+          this.counters.acceptedRequests++;
+          this.counters.acceptedBytes += bytes;
+          return { accepted: rows.length, failed: [] };
+        case 'Split': {
+          // Too large after all (the service measures differently): halve it rather than give up.
+          const half = Math.ceil(rows.length / 2);
+          const first = await this.send(rows.slice(0, half), { deadline });
+          const second = await this.send(rows.slice(half), { deadline });
+          const shift = (f: FailedChunk, by: number): FailedChunk => ({ ...f, from: f.from + by, to: f.to + by });
+          return { accepted: first.accepted + second.accepted, failed: [...first.failed.map((f) => shift(f, from)), ...second.failed.map((f) => shift(f, from + half))] };
         }
-        const decision = decideRetry(status, retryAfter, attempt, this.retry);
-        if (!decision.retry && credentialFailure) {
-          // No token: no request reached the service and every row would fail alike. Stop
-          // (the checkpoint stays put) instead of dead-lettering the whole blob.
+        case 'Retry':
+          this.counters.retries++;
+          this.options.onRetry?.({ outcome, delayMs: decision.delayMs, attempt });
+          await this.sleep(decision.delayMs);
+          continue;
+        case 'Stop':
           throw new IngestionError(
-            `could not get a token for the Logs Ingestion API (${message}); check the managed identity (AZURE_CLIENT_ID) or sign in`,
-            { status: undefined, ruleId: this.ruleId, stream: this.stream, body: null },
-            { cause: err },
+            `${decision.reason} (DCR ${this.ruleId}, stream ${this.stream})`,
+            { code: decision.code, status: outcome.kind === 'refused' ? outcome.status : undefined, ruleId: this.ruleId, stream: this.stream, body },
+            { hint: decision.hint, cause },
           );
-        }
-        if (!decision.retry) return { rows, status, reason: `${decision.reason}: ${message}`, body, attempts: attempt };
-        this.counters.retries++;
-        this.options.onRetry?.({ status, delayMs: decision.delayMs, attempt });
-        await this.sleep(decision.delayMs);
+        case 'DeadLetter':
+          return { accepted: 0, failed: [{ rows, from, to: from + rows.length, status: outcome.kind === 'refused' ? outcome.status : undefined, reason: decision.reason, body, attempts: attempt }] };
       }
     }
   }
@@ -135,28 +152,4 @@ export function* chunkBySize(rows: readonly PgAuditRow[], maxBytes: number): Gen
     bytes += size;
   }
   if (chunk.length > 0) yield { rows: chunk, bytes };
-}
-
-interface UploadErrorInfo {
-  status: number | undefined;
-  /** The credential could not produce a token (nothing was sent). */
-  credentialFailure: boolean;
-  retryAfter: string | null;
-  body: string | null;
-  message: string;
-}
-
-/** Reads status, Retry-After and body from the SDK's AggregateLogsUploadError / RestError. */
-export function describeUploadError(err: unknown): UploadErrorInfo {
-  const cause: unknown = isAggregateLogsUploadError(err) ? (err.errors[0]?.cause ?? err) : err;
-  const e = cause as { statusCode?: number; message?: string; code?: string; response?: { headers?: { get(n: string): string | undefined }; bodyAsText?: string | null } };
-  // The client parses the service's {"error":{code,message}} into code/message and drops the text.
-  const body = e.response?.bodyAsText ?? (e.code && e.message ? JSON.stringify({ error: { code: e.code, message: e.message } }) : null);
-  return {
-    status: typeof e.statusCode === 'number' ? e.statusCode : undefined,
-    credentialFailure: isCredentialFailure(cause),
-    retryAfter: e.response?.headers?.get('retry-after') ?? null,
-    body: body === null ? null : body.slice(0, 4000),
-    message: (e.message ?? e.code ?? String(cause)).slice(0, 500),
-  };
 }

@@ -1,12 +1,14 @@
 // Wires the shipping pieces (state, dead letters, sink, options) from plain configuration and
-// clients. Shared by the Azure Functions and the CLI so both run the same pipeline.
+// clients. Shared by the Azure Functions and the CLI so both run the same pipeline; both build
+// the configuration from the same settings (shipConfigOf).
 import type { BlobServiceClient } from '@azure/storage-blob';
-import type { PipelineOptions } from '../pipeline/options.js';
+import type { ShipSettings } from '../config/settings.js';
+import { pipelineOptionsOf, type PipelineOptions } from '../pipeline/options.js';
 import { StateStore } from '../state/state-store.js';
+import type { ShipOptions } from './blob-shipper.js';
 import { DeadLetterStore } from './dead-letter-store.js';
 import { LogsIngestionSink, type LogsIngestionSinkOptions, type UploadClient } from './logs-ingestion-sink.js';
 import type { SweepDeps } from './sweep.js';
-import type { ShipOptions } from './blob-shipper.js';
 
 export interface ShipConfig {
   readonly ruleId: string;
@@ -18,10 +20,30 @@ export interface ShipConfig {
   readonly graceMs: number;
   readonly flushBytes: number;
   readonly concurrency: number;
+  readonly uploadTimeoutMs: number;
+  /** Time budget of one run in ms (0: none). */
+  readonly budgetMs: number;
   readonly now?: () => Date;
   readonly afterUpload?: ShipOptions['afterUpload'];
   readonly onCheckpoint?: ShipOptions['onCheckpoint'];
   readonly sinkOptions?: LogsIngestionSinkOptions;
+}
+
+/** The shipping configuration from settings (the app's and the CLI's are the same type). */
+export function shipConfigOf(s: ShipSettings): ShipConfig {
+  return {
+    ruleId: s.dcrImmutableId,
+    stream: s.streamName,
+    logsContainer: s.logsContainer,
+    stateContainer: s.stateContainer,
+    deadLetterContainer: s.deadLetterContainer,
+    pipelineOptions: pipelineOptionsOf(s),
+    graceMs: s.graceMinutes * 60_000,
+    flushBytes: Math.round(s.flushMb * 1_000_000),
+    concurrency: s.concurrency,
+    uploadTimeoutMs: s.uploadTimeoutSeconds * 1000,
+    budgetMs: s.runBudgetMinutes * 60_000,
+  };
 }
 
 export interface ShipClients {
@@ -31,6 +53,7 @@ export interface ShipClients {
 }
 
 export interface ShipContext {
+  readonly config: ShipConfig;
   readonly deps: SweepDeps;
   readonly store: StateStore;
   readonly deadLetters: DeadLetterStore;
@@ -42,8 +65,9 @@ export function createShipContext(config: ShipConfig, clients: ShipClients, log:
   const store = new StateStore(clients.state.getContainerClient(config.stateContainer));
   const deadLetters = new DeadLetterStore(clients.state.getContainerClient(config.deadLetterContainer));
   const sink = new LogsIngestionSink(clients.ingestion, config.ruleId, config.stream, {
+    uploadTimeoutMs: config.uploadTimeoutMs,
     ...config.sinkOptions,
-    onRetry: (i) => log(`upload got ${i.status ?? 'a network error'}; retry ${i.attempt} in ${i.delayMs} ms`),
+    onRetry: (i) => log(`upload failed (${i.outcome.kind === 'refused' ? `HTTP ${i.outcome.status}` : i.outcome.kind}); retry ${i.attempt} in ${i.delayMs} ms`),
   });
   const deps: SweepDeps = {
     source: clients.logs.getContainerClient(config.logsContainer),
@@ -53,9 +77,11 @@ export function createShipContext(config: ShipConfig, clients: ShipClients, log:
     log,
     pipelineOptions: config.pipelineOptions,
     concurrency: config.concurrency,
+    budgetMs: config.budgetMs,
     options: { flushBytes: config.flushBytes, graceMs: config.graceMs, now: config.now ?? (() => new Date()), afterUpload: config.afterUpload, onCheckpoint: config.onCheckpoint },
   };
   return {
+    config,
     deps,
     store,
     deadLetters,

@@ -1,66 +1,47 @@
-// One sweep: which blobs may have grown (a plan), then, per server under its lease, each blob in
-// time order through one pipeline (sessions continue from blob to blob). Servers that another
-// worker owns are skipped, never waited on: the owner ships them.
-import type { ContainerClient } from '@azure/storage-blob';
+// One run: per server, under its lease, each planned blob in time order through one pipeline
+// (sessions continue from blob to blob). Servers another worker owns are skipped, never waited
+// on: the owner ships them. A failure of one server's state or storage stops that server only
+// (its lease is released, the others ship); an upload Stop (IngestionError: wrong DCR, role,
+// token, endpoint down) would meet every server alike, so it stops the run.
+import { runErrorOf, type RunError } from '../errors/run-error.js';
 import { AuditPipeline } from '../pipeline/audit-pipeline.js';
 import type { PipelineOptions } from '../pipeline/options.js';
 import { addStats, emptyStats, totalRows, type PipelineStats } from '../pipeline/stats.js';
-import { hourlyBlobName, parseBlobPath } from '../state/blob-path.js';
-import type { StateStore } from '../state/state-store.js';
+import { parseBlobPath } from '../state/blob-path.js';
+import type { StateNotice } from '../state/server-lease.js';
 import { shipBlob, type BlobShipResult, type ShipDeps } from './blob-shipper.js';
+import { IngestionError } from './ingestion-error.js';
+import type { SweepPlan } from './plan.js';
 
-export type SweepPlan = Map<string, Set<string>>; // serverPath → blob names
+export type { RunError };
 
 export interface SweepSummary {
   servers: number;
   busyServers: string[];
+  /** Servers not attempted: the run stopped or its time budget ended first. */
+  notStarted: string[];
   blobs: BlobShipResult[];
   stats: PipelineStats;
   shipped: number;
   deadLettered: number;
+  /** Upload attempts, retries included. */
   requests: number;
+  acceptedRequests: number;
   acceptedBytes: number;
+  errors: RunError[];
+  notices: (StateNotice & { server: string })[];
+  /** The upload Stop that ended the run, if one did. */
+  stoppedBy: IngestionError | null;
+  budgetSpent: boolean;
   durationMs: number;
 }
 
-export function addToPlan(plan: SweepPlan, blobName: string): void {
-  const { serverPath } = parseBlobPath(blobName);
-  let set = plan.get(serverPath);
-  if (!set) plan.set(serverPath, (set = new Set()));
-  set.add(blobName);
-}
-
-/** Every blob under a prefix (CLI `ship`), optionally only hours in [from, to) (`backfill`). */
-export async function planFromListing(source: ContainerClient, prefix: string, range?: { from: Date; to: Date }): Promise<SweepPlan> {
-  const plan: SweepPlan = new Map();
-  for await (const item of source.listBlobsFlat({ prefix: prefix || undefined })) {
-    if (!item.name.endsWith('.json')) continue;
-    const hour = parseBlobPath(item.name).hourStart;
-    if (range && (!hour || hour < range.from || hour >= range.to)) continue;
-    addToPlan(plan, item.name);
-  }
-  return plan;
-}
-
-/**
- * The live plan (timer sweep): for every server the state knows, its tracked open blobs, the
- * current hour's blob and, within the grace period, the previous hour's.
- */
-export async function planLive(store: StateStore, now: Date, graceMs: number, extraServers: Iterable<string> = []): Promise<SweepPlan> {
-  const plan: SweepPlan = new Map();
-  const servers = new Set<string>(extraServers);
-  for (const state of await store.listServers()) {
-    servers.add(state.serverPath);
-    for (const name of Object.keys(state.blobs)) addToPlan(plan, name);
-  }
-  for (const serverPath of servers) {
-    addToPlan(plan, hourlyBlobName(serverPath, now));
-    const previous = new Date(now.getTime() - 3_600_000);
-    if (now.getTime() - Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), now.getUTCHours()) < graceMs) {
-      addToPlan(plan, hourlyBlobName(serverPath, previous));
-    }
-  }
-  return plan;
+export interface SweepDeps extends ShipDeps {
+  readonly pipelineOptions: Partial<PipelineOptions>;
+  readonly concurrency: number;
+  /** Run time budget in ms (0: none). */
+  readonly budgetMs: number;
+  readonly onBlob?: (r: BlobShipResult) => void;
 }
 
 /** Chronological order (hour, then name): sessions flow forward in time. */
@@ -72,45 +53,61 @@ function chronological(names: Iterable<string>): string[] {
   });
 }
 
-export interface SweepDeps extends ShipDeps {
-  readonly pipelineOptions: Partial<PipelineOptions>;
-  readonly concurrency: number;
-  readonly onBlob?: (r: BlobShipResult) => void;
-}
-
 export async function runSweep(plan: SweepPlan, deps: SweepDeps): Promise<SweepSummary> {
   const started = performance.now();
+  const deadline = deps.budgetMs > 0 ? Date.now() + deps.budgetMs : null;
   const summary: SweepSummary = {
-    servers: plan.size, busyServers: [], blobs: [], stats: emptyStats(), shipped: 0, deadLettered: 0, requests: 0, acceptedBytes: 0, durationMs: 0,
+    servers: plan.size, busyServers: [], notStarted: [], blobs: [], stats: emptyStats(), shipped: 0, deadLettered: 0,
+    requests: 0, acceptedRequests: 0, acceptedBytes: 0, errors: [], notices: [], stoppedBy: null, budgetSpent: false, durationMs: 0,
   };
   const before = { ...deps.sink.counters };
   const queue = [...plan.entries()];
+  const shipServer = async (serverPath: string, names: Set<string>): Promise<void> => {
+    const lease = await deps.store.acquire(serverPath);
+    if (!lease) {
+      summary.busyServers.push(serverPath);
+      deps.log(`${serverPath}: another worker owns this server right now; skipped`);
+      return;
+    }
+    try {
+      for (const n of lease.notices) deps.log(`${serverPath}: ${n.message}`);
+      const pipeline = new AuditPipeline(deps.pipelineOptions, lease.sessions ? { sessions: lease.sessions } : undefined);
+      for (const name of chronological(new Set([...names, ...Object.keys(lease.state.blobs)]))) {
+        if (summary.stoppedBy || summary.budgetSpent) break;
+        const r = await shipBlob(name, lease, pipeline, deps, deadline);
+        summary.blobs.push(r);
+        if (r.stats) addStats(summary.stats, r.stats);
+        summary.shipped += r.shipped;
+        summary.deadLettered += r.deadLettered;
+        if (r.budgetSpent) summary.budgetSpent = true;
+        deps.onBlob?.(r);
+      }
+    } finally {
+      summary.notices.push(...lease.notices.map((n) => ({ ...n, server: serverPath })));
+      await lease.release();
+    }
+  };
   const worker = async (): Promise<void> => {
     for (let item = queue.shift(); item; item = queue.shift()) {
       const [serverPath, names] = item;
-      const lease = await deps.store.acquire(serverPath);
-      if (!lease) {
-        summary.busyServers.push(serverPath);
-        deps.log(`${serverPath}: another worker owns this server right now; skipped`);
+      if (summary.stoppedBy || summary.budgetSpent || (deadline !== null && Date.now() >= deadline)) {
+        summary.budgetSpent ||= !summary.stoppedBy;
+        summary.notStarted.push(serverPath);
         continue;
       }
       try {
-        const pipeline = new AuditPipeline(deps.pipelineOptions, lease.state.sessions ?? undefined);
-        for (const name of chronological(new Set([...names, ...Object.keys(lease.state.blobs)]))) {
-          const r = await shipBlob(name, lease, pipeline, deps);
-          summary.blobs.push(r);
-          if (r.stats) addStats(summary.stats, r.stats);
-          summary.shipped += r.shipped;
-          summary.deadLettered += r.deadLettered;
-          deps.onBlob?.(r);
-        }
-      } finally {
-        await lease.release();
+        await shipServer(serverPath, names);
+      } catch (err) {
+        const e = runErrorOf(serverPath, err);
+        summary.errors.push(e);
+        deps.log(`${serverPath}: ${e.message}${e.hint ? ` (${e.hint})` : ''}`);
+        if (err instanceof IngestionError) summary.stoppedBy ??= err;
       }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(deps.concurrency, plan.size)) }, worker));
   summary.requests = deps.sink.counters.requests - before.requests;
+  summary.acceptedRequests = deps.sink.counters.acceptedRequests - before.acceptedRequests;
   summary.acceptedBytes = deps.sink.counters.acceptedBytes - before.acceptedBytes;
   summary.durationMs = Math.round(performance.now() - started);
   return summary;

@@ -1,37 +1,18 @@
-// Checkpoints and session state in a blob container of the function's own storage account.
-//
-// One JSON document per server (`servers/<id>.json`) holds the session snapshot and the byte
-// offset of every open blob of that server: sessions span blobs, so a server is processed by one
-// worker at a time and its document is written in one piece, making offsets and sessions agree.
-// Ownership is a lease on that document (never on Azure Monitor's own append blobs: a lease
-// there would block its appends). Closed blobs move to small `done/<blob>.json` markers so the
-// server document stays small.
+// Checkpoints, session snapshots and blob markers in a container of the function's own storage
+// account (docs/design.md "State layout"):
+//   servers/<id>.json            per server: the byte offset of every open blob (small, leased)
+//   sessions/<id>/<gen>-<uuid>.json   the session snapshot those offsets belong to
+//   markers/<blob>.json          per blob: tracking (has a checkpoint) or done (left the live window)
+// Ownership of a server is a lease on its servers/ document, never on Azure Monitor's append
+// blobs (a lease there would block its appends). Every document is validated on read
+// (documents.ts); a bad one stops that server only, with its lease released.
 import { createHash } from 'node:crypto';
-import type { BlobLeaseClient, ContainerClient } from '@azure/storage-blob';
-import type { PipelineSnapshot } from '../pipeline/audit-pipeline.js';
-import { LeaseLostError } from './lease-lost-error.js';
+import type { ContainerClient } from '@azure/storage-blob';
+import type { SavedSession } from '../enrich/sessions.js';
+import { readMarker, readServerState, readSessions, SERVER_STATE_VERSION, type BlobMarker, type ServerState } from './documents.js';
 import { readBlobText, statusOf } from './read-text.js';
-
-export interface BlobCheckpoint {
-  /** Next byte to read. */
-  offset: number;
-  /** Blob length when last read. */
-  length: number;
-  etag: string | null;
-  /** Creation time of the blob: a different one means the blob was replaced. */
-  createdOn: string | null;
-  rows: number;
-  deadLettered: number;
-  updatedAt: string;
-}
-
-export interface ServerState {
-  version: 1;
-  serverPath: string;
-  sessions: PipelineSnapshot | null;
-  blobs: Record<string, BlobCheckpoint>;
-  updatedAt: string | null;
-}
+import { ServerLease, type StateNotice } from './server-lease.js';
+import { StateDocumentError } from './state-document-error.js';
 
 export interface StateStoreOptions {
   readonly leaseSeconds: number;
@@ -40,8 +21,16 @@ export interface StateStoreOptions {
 
 const DEFAULTS: StateStoreOptions = { leaseSeconds: 60, renewEveryMs: 20_000 };
 
-export function newServerState(serverPath: string): ServerState {
-  return { version: 1, serverPath, sessions: null, blobs: {}, updatedAt: null };
+export function newServerState(serverPath: string, now = new Date()): ServerState {
+  return { version: SERVER_STATE_VERSION, serverPath, blobs: {}, sessions: null, createdAt: now.toISOString(), updatedAt: null };
+}
+
+/** A marker as a listing shows it (from the marker's metadata, without reading it). */
+export interface ListedMarker {
+  readonly blob: string;
+  readonly state: BlobMarker['state'];
+  readonly offset: number;
+  readonly createdOn: string | null;
 }
 
 export class StateStore {
@@ -58,34 +47,58 @@ export class StateStore {
     await this.container.createIfNotExists();
   }
 
+  /** `servers/<name>-<hash>.json`; the same stem names the server's session snapshots. */
   static serverDocName(serverPath: string): string {
+    return `servers/${StateStore.serverStem(serverPath)}.json`;
+  }
+
+  static serverStem(serverPath: string): string {
     const id = createHash('sha256').update(serverPath).digest('hex').slice(0, 20);
     const tail = serverPath.split('/').filter(Boolean).pop() ?? 'server';
-    return `servers/${tail.toLowerCase().replace(/[^a-z0-9-]/g, '_')}-${id}.json`;
+    return `${tail.toLowerCase().replace(/[^a-z0-9-]/g, '_')}-${id}`;
   }
 
-  /** Reads every server document (no lease: for status and sweep planning). */
-  async listServers(): Promise<ServerState[]> {
-    const out: ServerState[] = [];
+  static markerName(blobName: string): string {
+    return `markers/${blobName}.json`;
+  }
+
+  /** Where releases before the state redesign kept done blobs (read, never written). */
+  static legacyDoneName(blobName: string): string {
+    return `done/${blobName}.json`;
+  }
+
+  /**
+   * Every server document (offsets only: no session snapshot is read). A document that cannot be
+   * read is returned as a problem; the others are still listed.
+   */
+  async listServers(): Promise<{ states: ServerState[]; problems: StateDocumentError[] }> {
+    const states: ServerState[] = [];
+    const problems: StateDocumentError[] = [];
     for await (const item of this.container.listBlobsFlat({ prefix: 'servers/' })) {
       const doc = await readBlobText(this.container.getBlobClient(item.name));
-      if (doc) out.push(JSON.parse(doc.text) as ServerState);
+      if (!doc) continue;
+      try {
+        states.push(readServerState(item.name, doc.text).state);
+      } catch (err) {
+        if (!(err instanceof StateDocumentError)) throw err;
+        problems.push(err);
+      }
     }
-    return out;
+    return { states, problems };
   }
 
-  async readServer(serverPath: string): Promise<ServerState> {
-    const doc = await readBlobText(this.container.getBlobClient(StateStore.serverDocName(serverPath)));
-    return doc ? (JSON.parse(doc.text) as ServerState) : newServerState(serverPath);
-  }
-
-  /** Takes ownership of a server, or returns null when another worker holds it. */
+  /**
+   * Takes ownership of a server, or returns null when another worker holds it. A document that
+   * cannot be read throws StateDocumentError after the lease is released.
+   */
   async acquire(serverPath: string): Promise<ServerLease | null> {
     const name = StateStore.serverDocName(serverPath);
     const blob = this.container.getBlockBlobClient(name);
     const initial = JSON.stringify(newServerState(serverPath));
+    let created = false;
     try {
       await blob.upload(initial, Buffer.byteLength(initial), { conditions: { ifNoneMatch: '*' }, blobHTTPHeaders: { blobContentType: 'application/json' } });
+      created = true;
     } catch (err) {
       // 409 (leased) or 412 (exists): it is there already, which is what we need.
       if (statusOf(err) !== 409 && statusOf(err) !== 412) throw err;
@@ -97,74 +110,99 @@ export class StateStore {
       if (statusOf(err) === 409) return null;
       throw err;
     }
-    const doc = await readBlobText(blob);
-    const state = doc ? (JSON.parse(doc.text) as ServerState) : newServerState(serverPath);
-    return new ServerLease(name, state, leaseClient, this, this.options.renewEveryMs);
+    try {
+      const doc = await readBlobText(blob);
+      const { state, legacySessions } = doc ? readServerState(name, doc.text) : { state: newServerState(serverPath), legacySessions: null };
+      const notices: StateNotice[] = [];
+      const sessions = legacySessions ?? (await this.readSessionSnapshot(state, notices));
+      if (created) await this.noticeLostDocument(serverPath, name, notices);
+      return new ServerLease(name, state, sessions, leaseClient, this, this.options.renewEveryMs, notices);
+    } catch (err) {
+      await leaseClient.releaseLease().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async readSessionSnapshot(state: ServerState, notices: StateNotice[]): Promise<readonly SavedSession[] | null> {
+    if (!state.sessions) return null;
+    const doc = await readBlobText(this.container.getBlobClient(state.sessions.blob));
+    if (doc) return readSessions(state.sessions.blob, doc.text).sessions;
+    notices.push({
+      code: 'SessionSnapshotMissing',
+      message: `the session snapshot ${state.sessions.blob} named by ${StateStore.serverDocName(state.serverPath)} is missing; continuing without it (sessions open at the last checkpoint lose their attribution)`,
+    });
+    return null;
+  }
+
+  /** A new server document where markers or snapshots show the server was shipped before. */
+  private async noticeLostDocument(serverPath: string, name: string, notices: StateNotice[]): Promise<void> {
+    const evidence: string[] = [];
+    for (const prefix of [`markers/${serverPath}`, `done/${serverPath}`, `sessions/${StateStore.serverStem(serverPath)}/`]) {
+      for await (const item of this.container.listBlobsFlat({ prefix })) {
+        evidence.push(item.name);
+        break;
+      }
+    }
+    if (evidence.length === 0) return;
+    notices.push({
+      code: 'StateDocumentMissing',
+      message: `${name} did not exist, yet ${evidence.join(' and ')} show this server was shipped before: blobs without a checkpoint are re-read from offset 0 (the duplicates carry the same RecordId and PgAudit() removes them)`,
+    });
   }
 
   /** Writes a server document under a lease (ServerLease.save calls this). */
   async writeServer(name: string, state: ServerState, leaseId: string): Promise<void> {
     const body = JSON.stringify(state);
-    await this.container
-      .getBlockBlobClient(name)
-      .upload(body, Buffer.byteLength(body), { conditions: { leaseId }, blobHTTPHeaders: { blobContentType: 'application/json' } });
+    await this.container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), { conditions: { leaseId }, blobHTTPHeaders: { blobContentType: 'application/json' } });
   }
 
-  static doneName(blobName: string): string {
-    return `done/${blobName}.json`;
+  async writeJson(name: string, value: unknown, metadata?: Record<string, string>): Promise<void> {
+    const body = JSON.stringify(value);
+    await this.container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), { metadata, blobHTTPHeaders: { blobContentType: 'application/json' } });
   }
 
-  async readDone(blobName: string): Promise<BlobCheckpoint | null> {
-    const doc = await readBlobText(this.container.getBlobClient(StateStore.doneName(blobName)));
-    return doc ? (JSON.parse(doc.text) as BlobCheckpoint) : null;
+  async deleteBlob(name: string): Promise<void> {
+    await this.container.getBlobClient(name).deleteIfExists();
   }
 
-  async writeDone(blobName: string, checkpoint: BlobCheckpoint): Promise<void> {
-    const body = JSON.stringify(checkpoint);
-    await this.container.getBlockBlobClient(StateStore.doneName(blobName)).upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: 'application/json' } });
-  }
-}
-
-/** Ownership of one server's state; renewed in the background until released. */
-export class ServerLease {
-  private lost: unknown = null;
-  private readonly timer: NodeJS.Timeout;
-
-  constructor(
-    readonly docName: string,
-    readonly state: ServerState,
-    private readonly lease: BlobLeaseClient,
-    private readonly store: StateStore,
-    renewEveryMs: number,
-  ) {
-    this.timer = setInterval(() => {
-      this.lease.renewLease().catch((err: unknown) => (this.lost = err ?? new Error('renew failed')));
-    }, renewEveryMs);
-    this.timer.unref();
-  }
-
-  /** Throws LeaseLostError when ownership was lost, so nothing is shipped or written twice. */
-  assertOwned(): void {
-    if (this.lost !== null) throw new LeaseLostError(this.docName, { cause: this.lost });
-  }
-
-  async save(): Promise<void> {
-    this.assertOwned();
-    this.state.updatedAt = new Date().toISOString();
-    try {
-      await this.store.writeServer(this.docName, this.state, this.lease.leaseId);
-    } catch (err) {
-      if (statusOf(err) === 412 || statusOf(err) === 409) throw new LeaseLostError(this.docName, { cause: err });
-      throw err;
+  /** The marker of a diagnostic blob (or an earlier release's done marker), or null. */
+  async readMarker(blobName: string): Promise<BlobMarker | null> {
+    for (const [name, legacy] of [[StateStore.markerName(blobName), false], [StateStore.legacyDoneName(blobName), true]] as const) {
+      const doc = await readBlobText(this.container.getBlobClient(name));
+      if (doc) return readMarker(name, doc.text, legacy);
     }
+    return null;
   }
 
-  async release(): Promise<void> {
-    clearInterval(this.timer);
-    try {
-      await this.lease.releaseLease();
-    } catch {
-      // Expired or already released: it frees itself after the lease duration anyway.
+  async writeMarker(marker: BlobMarker): Promise<void> {
+    await this.writeJson(StateStore.markerName(marker.blob), marker, {
+      state: marker.state,
+      offset: String(marker.offset),
+      createdon: marker.createdOn ?? '',
+    });
+  }
+
+  /**
+   * Markers under a blob-name prefix: from their metadata (one listing), reading a marker only
+   * when its metadata is incomplete; then the done markers of earlier releases (read one by one).
+   */
+  async *listMarkers(prefix = ''): AsyncGenerator<ListedMarker> {
+    for await (const item of this.container.listBlobsFlat({ prefix: `markers/${prefix}`, includeMetadata: true })) {
+      const blob = item.name.slice('markers/'.length, -'.json'.length);
+      const m = item.metadata ?? {};
+      const offset = Number(m.offset);
+      if ((m.state === 'tracking' || m.state === 'done') && m.offset && Number.isSafeInteger(offset)) {
+        yield { blob, state: m.state, offset, createdOn: m.createdon || null };
+        continue;
+      }
+      const marker = await this.readMarker(blob);
+      if (marker) yield { blob, state: marker.state, offset: marker.offset, createdOn: marker.createdOn };
+    }
+    for await (const item of this.container.listBlobsFlat({ prefix: `done/${prefix}` })) {
+      const doc = await readBlobText(this.container.getBlobClient(item.name));
+      if (!doc) continue;
+      const marker = readMarker(item.name, doc.text, true);
+      yield { blob: marker.blob, state: marker.state, offset: marker.offset, createdOn: marker.createdOn };
     }
   }
 }

@@ -11,7 +11,7 @@ import { azureLine } from '../helpers/azure-record.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-async function run(args: string[], stdinText = ''): Promise<{ code: number; stdout: string; stderr: string }> {
+async function run(args: string[], stdinText: string | Buffer = ''): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdin = new PassThrough();
   const stdout = new PassThrough();
   const stderr = new PassThrough();
@@ -67,8 +67,14 @@ describe('pgaudit-ingest parse', () => {
   it.each([
     { args: ['parse', '/nonexistent/PT1H.json'], code: 1, err: /\/nonexistent\/PT1H.json: no such file/ },
     { args: ['parse', dir], code: 1, err: /not a regular file/ },
-    { args: ['parse', '--statement-cap', 'ten', blob], code: 2, err: /--statement-cap must be an integer/ },
-    { args: ['parse', '--server-prefix', 'noequals', blob], code: 2, err: /--server-prefix expects SERVER=PREFIX/ },
+    { args: ['parse', '--statement-cap', 'ten', blob], code: 2, err: /--statement-cap: must be a whole number from 100 to 60000 \(got "ten"\)/ },
+    { args: ['parse', '--server-prefix', 'noequals', blob], code: 2, err: /--server-prefix: expects SERVER=PREFIX/ },
+    { args: ['parse', '-p', '%', blob], code: 2, err: /--log-line-prefix: ends with a lone "%" .*write %% for a literal percent sign/ },
+    { args: ['parse', '-p', '%m [%p] %-', blob], code: 2, err: /--log-line-prefix: ends with a lone "%-"/ },
+    { args: ['parse', '-o', '/nonexistent/dir/rows.ndjson', blob], code: 1, err: /cannot write \/nonexistent\/dir\/rows.ndjson: its directory does not exist \(pass -o a path/ },
+    { args: ['parse', '--worker', 'on', '-o', '/nonexistent/dir/rows.ndjson', blob], code: 1, err: /cannot write \/nonexistent\/dir\/rows.ndjson: its directory does not exist/ },
+    { args: ['parse', '-o', '/dev/full', blob], code: 1, err: /cannot write \/dev\/full: .*ENOSPC.* \(check the path, its permissions and the free space\)/ },
+    { args: ['parse', '--worker', 'on', '-o', '/dev/full', blob], code: 1, err: /cannot write \/dev\/full: .*ENOSPC/ },
     { args: ['parse', '--redact', '(', blob], code: 2, err: /redaction pattern 1 "\(" is not usable/ },
     { args: ['parse', '--summary', 'xml', blob], code: 2, err: /Allowed choices are text, json/ },
     { args: ['parse', '--worker', 'maybe', blob], code: 2, err: /Allowed choices are auto, on, off/ },
@@ -107,6 +113,24 @@ describe('pgaudit-ingest parse', () => {
     const r = await run(['parse', '--worker', 'on', broken]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/broken.PT1H.json.gz: read failed: .+/);
+  });
+
+  it('warns about an empty prefix (legal in PostgreSQL, but it names no session or user)', async () => {
+    const r = await run(['parse', '-p', '', blob]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/warning: log_line_prefix is empty/);
+  });
+
+  it('recognises gzip on stdin by its magic bytes, and a gzip file whatever its name', async () => {
+    const gz = gzipSync(audit(5) + '\n' + audit(6) + '\n');
+    const fromStdin = await run(['parse', '--summary', 'json', '-'], gz);
+    expect(JSON.parse(fromStdin.stderr.trim())).toMatchObject({ rows: 2, unparsed: 0 });
+    const misnamed = join(dir, 'gzipped-without-extension.json');
+    writeFileSync(misnamed, gz);
+    for (const worker of ['on', 'off']) {
+      const r = await run(['parse', '--summary', 'json', '--worker', worker, misnamed]);
+      expect(JSON.parse(r.stderr.trim()), worker).toMatchObject({ rows: 2, unparsed: 0 });
+    }
   });
 
   it('warns about a prefix that does not fit the lines', async () => {

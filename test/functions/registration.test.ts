@@ -31,18 +31,15 @@ function trigger(r: Registered): Record<string, unknown> {
 }
 
 describe('function registration metadata', () => {
-  it('blobCreated: an Event Grid blob trigger on the diagnostic logs container', () => {
+  it('blobCreated: an Event Grid trigger, with no storage connection (the logs account is read-only to the app)', () => {
     const [fn, ...more] = register('functions/blob-created.ts');
     expect(more).toEqual([]);
     expect(fn?.metadata.name).toBe('blobCreated');
     expect(fn?.handlerType).toBe('function');
-    expect(trigger(fn!)).toMatchObject({
-      type: 'blobTrigger',
-      direction: 'in',
-      path: 'insights-logs-postgresqllogs/{name}',
-      connection: 'PGAUDIT_LOGS_STORAGE',
-      source: 'EventGrid',
-    });
+    const t = trigger(fn!);
+    expect(t).toMatchObject({ type: 'eventGridTrigger', direction: 'in' });
+    expect(t).not.toHaveProperty('connection');
+    expect(Object.values(fn!.metadata.bindings)).toHaveLength(1);
   });
 
   it('sweep: a timer whose schedule comes from an app setting', () => {

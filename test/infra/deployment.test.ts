@@ -27,10 +27,10 @@ describe('function app settings', () => {
     requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
     const env = appSettings(WIRED);
     const s = loadSettings(env);
-    expect(s.endpoint).toBe(FAKE.ingestionEndpoint);
-    expect(s.ruleId).toBe(FAKE.immutableId);
-    expect(s.stream).toBe(STREAM_NAME);
-    expect(s.managedIdentityClientId).toBe(FAKE.clientId);
+    expect(s.ingestionEndpoint).toBe(FAKE.ingestionEndpoint);
+    expect(s.dcrImmutableId).toBe(FAKE.immutableId);
+    expect(s.streamName).toBe(STREAM_NAME);
+    expect(s.clientId).toBe(FAKE.clientId);
     for (const storage of [s.logsStorage, s.stateStorage]) expect(storage).toMatchObject({ kind: 'identity', clientId: FAKE.clientId, managedIdentity: true });
     expect(s.logLinePrefix).toBe('%t-%c-');
     expect(s.serverLogLinePrefixes).toEqual({ other: '%m [%p] ', 'pgprod-01': '%m [%p] %c %l %q%u@%d %a %r ' });

@@ -11,7 +11,7 @@ let env: NodeJS.ProcessEnv;
 beforeAll(async () => {
   stack = await startStack();
   await stack.blobs.getContainerClient(LOGS).createIfNotExists();
-  env = { NODE_EXTRA_CA_CERTS: caFile(stack.ingestion.ca), PGAUDIT_STORAGE: stack.azurite.connectionString };
+  env = { NODE_EXTRA_CA_CERTS: caFile(stack.ingestion.ca), PGAUDIT_LOGS_STORAGE: stack.azurite.connectionString };
 }, 30_000);
 afterAll(async () => {
   await stack?.close();
@@ -98,9 +98,9 @@ describe('pgaudit-ingest ship / status', () => {
   });
 
   it.each([
-    { name: 'no storage', args: ['ship', '--endpoint', 'https://x', '--rule-id', TEST_RULE_ID], env: { PGAUDIT_STORAGE: '' }, code: 2, message: /--storage is required/ },
-    { name: 'http endpoint', args: ['ship', '--endpoint', 'http://x.example', '--rule-id', TEST_RULE_ID], env: {}, code: 2, message: /--endpoint must be the https:\/\/ Logs Ingestion endpoint/ },
-    { name: 'bad rule id', args: ['ship', '--endpoint', 'https://x.example', '--rule-id', 'mydcr'], env: {}, code: 2, message: /--rule-id must be the DCR immutable id/ },
+    { name: 'no storage', args: ['ship', '--endpoint', 'https://x', '--rule-id', TEST_RULE_ID], env: { PGAUDIT_LOGS_STORAGE: '' }, code: 2, message: /--storage: is required but not set/ },
+    { name: 'http endpoint', args: ['ship', '--endpoint', 'http://x.example', '--rule-id', TEST_RULE_ID], env: {}, code: 2, message: /--endpoint: must be the https:\/\/ Logs Ingestion endpoint/ },
+    { name: 'bad rule id', args: ['ship', '--endpoint', 'https://x.example', '--rule-id', 'mydcr'], env: {}, code: 2, message: /--rule-id: must be the DCR immutable id/ },
     { name: 'bad backfill time', args: ['backfill', '--from', 'last tuesday', '--endpoint', 'https://x.example', '--rule-id', TEST_RULE_ID], env: {}, code: 2, message: /--from must be a date\/time/ },
   ])('refuses $name with exit $code and a clear message', async ({ args, env: extra, code, message }) => {
     const run = await runCli(args, { ...env, ...extra });
@@ -113,6 +113,7 @@ describe('pgaudit-ingest ship / status', () => {
     await append(await appendBlob(stack, hourBlob(server, new Date('2026-11-03T01:00:00Z'))), bytesOf(new SessionScript('7a4.1', 741, 'jo', 'x', new Date('2026-11-03T01:00:00Z'), server).connect()));
     const run = await runCli(['ship', '--prefix', serverPath(server), '--state-container', 'cli-state', '--endpoint', stack.ingestion.endpoint, '--rule-id', 'dcr-ffffffffffffffffffffffffffffffff'], env);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/HTTP 404.*check --rule-id and --stream/);
+    expect(run.stderr).toMatch(/HTTP 404.*check the DCR immutable id \(PGAUDIT_DCR_IMMUTABLE_ID, --rule-id\)/);
+    expect(run.stderr).toMatch(/nothing was dead-lettered/);
   });
 });

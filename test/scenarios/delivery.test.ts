@@ -4,10 +4,18 @@ import { InvocationContext } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, onBlobCreated, onSweep, useRuntime } from '../../src/app/function-runtime.js';
 import { loadSettings } from '../../src/config/settings.js';
-import { planLive, runSweep } from '../../src/ship/sweep.js';
+import { planLive as planWithProblems } from '../../src/ship/plan.js';
+import { runSweep } from '../../src/ship/sweep.js';
 import { startStack, TEST_RULE_ID, type Stack } from '../support/stack.js';
 import { acceptedFor, append, appendBlob, expectExactlyOnce, scenario } from './harness.js';
 import { bytesOf, hourBlob, serverPath, SessionScript } from './workload.js';
+
+/** The live plan; these scenarios have no unreadable server documents. */
+async function planLive(...args: Parameters<typeof planWithProblems>): Promise<Awaited<ReturnType<typeof planWithProblems>>['plan']> {
+  const { plan, problems } = await planWithProblems(...args);
+  expect(problems).toEqual([]);
+  return plan;
+}
 
 let stack: Stack;
 beforeAll(async () => {
@@ -80,8 +88,10 @@ describe('delivery', () => {
     const s = new SessionScript('6a3.1', 301, 'carol', 'hr', at(1), server, 300);
     await append(blob, bytesOf([...s.connect(), ...s.audit(2500), ...s.disconnect()]));
     const plan = () => planLive(ctx.store, at(30), 15 * 60_000, [serverPath(server)]);
-    await expect(runSweep(await plan(), ctx.deps)).rejects.toThrow(/simulated crash/);
-    await runSweep(await plan(), ctx.deps);
+    const crashed = await runSweep(await plan(), ctx.deps);
+    expect(crashed.errors.map((e) => [e.server, e.code])).toEqual([[serverPath(server), 'Unexpected']]);
+    expect(crashed.errors[0]!.message).toMatch(/simulated crash/);
+    expect((await runSweep(await plan(), ctx.deps)).errors).toEqual([]);
     const rows = acceptedFor(stack, server);
     const duplicates = rows.length - new Set(rows.map((r) => r.RecordId)).size;
     expect(duplicates).toBeGreaterThan(0); // the re-shipped range
@@ -131,15 +141,19 @@ describe('delivery', () => {
     });
     useRuntime(await createRuntime(settings, stack.clients()));
     const logs: string[] = [];
-    const context = (name?: string) =>
-      new InvocationContext({ functionName: name ? 'blobCreated' : 'sweep', triggerMetadata: name ? { name } : {}, logHandler: (_level, ...args) => void logs.push(args.join(' ')) });
+    const context = (fn: string) => new InvocationContext({ functionName: fn, logHandler: (_level, ...args) => void logs.push(args.join(' ')) });
+    const created = (blobName: string, container = 'insights-logs-postgresqllogs') => ({
+      id: '1', topic: '/subscriptions/x/resourceGroups/y/providers/Microsoft.Storage/storageAccounts/logs', eventType: 'Microsoft.Storage.BlobCreated',
+      subject: `/blobServices/default/containers/${container}/blobs/${blobName}`, eventTime: new Date().toISOString(), dataVersion: '', metadataVersion: '1', data: { api: 'PutBlob' },
+    });
     const name = hourBlob(server, hour);
     const blob = await appendBlob(stack, name);
     const s = new SessionScript('6a6.1', 601, 'frank', 'web', hour, server);
     await append(blob, bytesOf([...s.connect(), ...s.audit(5)]));
-    await onBlobCreated(Buffer.alloc(0), context(name));
+    expect(await onBlobCreated(created(name, 'other-container'), context('blobCreated'))).toBeNull();
+    await onBlobCreated(created(name), context('blobCreated'));
     await append(blob, bytesOf([...s.audit(5), ...s.disconnect()]));
-    await onSweep({}, context());
+    await onSweep({}, context('sweep'));
     useRuntime(null);
     expectExactlyOnce(acceptedFor(stack, server), s.expected, { otherRows: 2 });
     const summaries = logs.filter((l) => l.includes('"event":"pgaudit-ingest.summary"')).map((l) => JSON.parse(l) as { trigger: string; shipped: number; rowsByEventType: Record<string, number> });

@@ -44,7 +44,7 @@ it(`a ${TARGET_MB} MB blob ships completely with peak RSS ≤ 256 MB`, async () 
   const started = performance.now();
   const run = await runCli(
     ['ship', '--prefix', serverPath(server), '--state-container', 'large-state', '--endpoint', stack.ingestion.endpoint, '--rule-id', TEST_RULE_ID, '--stream', STREAM_NAME],
-    { NODE_EXTRA_CA_CERTS: caFile(stack.ingestion.ca), PGAUDIT_STORAGE: stack.azurite.connectionString, NODE_OPTIONS: process.env.LARGE_NODE_OPTIONS ?? '' },
+    { NODE_EXTRA_CA_CERTS: caFile(stack.ingestion.ca), PGAUDIT_LOGS_STORAGE: stack.azurite.connectionString, NODE_OPTIONS: process.env.LARGE_NODE_OPTIONS ?? '' },
   );
   expect(run.code, run.stderr).toBe(0);
   const rows = acceptedFor(stack, server);

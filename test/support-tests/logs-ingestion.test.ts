@@ -9,7 +9,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { logsIngestionClient } from '../../src/config/azure-clients.js';
 import { emptyRow, STREAM_NAME, type PgAuditRow } from '../../src/schema.js';
 import { IngestionError } from '../../src/ship/ingestion-error.js';
-import { describeUploadError, LogsIngestionSink } from '../../src/ship/logs-ingestion-sink.js';
+import { LogsIngestionSink } from '../../src/ship/logs-ingestion-sink.js';
+import { describeUploadError } from '../../src/ship/upload-error-info.js';
 import { postRaw, startIngestionEndpoint, trustingClientOptions, violationOf, type IngestionHandle } from '../support/logs-ingestion-endpoint.js';
 import { startIdentityEndpoint, useManagedIdentityEnv, type IdentityHandle } from '../support/managed-identity-endpoint.js';
 
@@ -120,7 +121,7 @@ describe('Logs Ingestion double with the real client', () => {
     expect(cause.message).toMatch(/^element 1: /);
     expect(cause.message).toMatch(message);
     // The SDK parsed the JSON error body into code/message; the sink rebuilds it for dead letters.
-    expect(JSON.parse(describeUploadError(e).body!)).toEqual({ error: { code: 'InvalidPayload', message: cause.message } });
+    expect(JSON.parse(describeUploadError(e, false).body!)).toEqual({ error: { code: 'InvalidPayload', message: cause.message } });
     expect(ingestion.accepted).toHaveLength(0);
   });
 
@@ -222,7 +223,7 @@ describe('fault injection', () => {
     expect(cause).toMatchObject({ name: 'RestError', statusCode: 429, code: 'InjectedFault' });
     expect(cause.response!.status).toBe(429);
     expect(cause.response!.headers.get('retry-after')).toBe('2');
-    expect(describeUploadError(e)).toMatchObject({ status: 429, retryAfter: '2' });
+    expect(describeUploadError(e, false).outcome).toMatchObject({ kind: 'refused', status: 429, retryAfter: '2' });
     await client().upload(RULE, STREAM_NAME, [row(10)]); // one fault per request
     expect(ingestion.requests.map((r) => r.status)).toEqual([429, 204]);
   });
@@ -263,7 +264,7 @@ describe('fault injection', () => {
     ingestion.inject({ reset: true });
     const e = await failure(client().upload(RULE, STREAM_NAME, [row(1)]));
     expect(causeOf(e).statusCode).toBeUndefined();
-    expect(describeUploadError(e).status).toBeUndefined();
+    expect(describeUploadError(e, false).outcome.kind).toBe('network');
   });
 });
 
@@ -271,7 +272,7 @@ describe('LogsIngestionSink against the double', () => {
   const sleeps: number[] = [];
   const sink = (): LogsIngestionSink =>
     new LogsIngestionSink(client(), RULE, STREAM_NAME, {
-      retry: { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 5000 },
+      retry: { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 5000, retryStatuses: [408, 429] },
       sleep: (ms) => {
         sleeps.push(ms);
         return new Promise((r) => setTimeout(r, ms));
@@ -309,7 +310,7 @@ describe('LogsIngestionSink against the double', () => {
     expect(result.failed).toHaveLength(1);
     const [f] = result.failed;
     expect(f).toMatchObject({ status: 400, attempts: 1, rows: [row(200), row(201)] });
-    expect(f!.reason).toMatch(/^HTTP 400 is not retryable: poison row/);
+    expect(f!.reason).toMatch(/^refused as invalid \(HTTP 400: poison row/);
     expect(JSON.parse(f!.body!)).toEqual({ error: { code: 'InvalidPayload', message: 'poison row' } });
     expect(s.counters.retries).toBe(0);
     expect(ingestion.requests).toHaveLength(1);

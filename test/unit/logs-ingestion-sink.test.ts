@@ -17,10 +17,14 @@ function restError(status: number, headers: Record<string, string> = {}, body = 
 class ScriptedClient implements UploadClient {
   readonly calls: number[] = [];
   readonly accepted: Record<string, unknown>[] = [];
-  constructor(private readonly script: (call: number, logs: Record<string, unknown>[]) => Error | null) {}
-  upload(_rule: string, _stream: string, logs: Record<string, unknown>[]): Promise<void> {
+  /** `hang`: the attempt never answers (until its abort signal fires). */
+  constructor(private readonly script: (call: number, logs: Record<string, unknown>[]) => Error | null | 'hang') {}
+  upload(_rule: string, _stream: string, logs: Record<string, unknown>[], options?: { abortSignal?: AbortSignal }): Promise<void> {
     this.calls.push(logs.length);
     const err = this.script(this.calls.length, logs);
+    if (err === 'hang') {
+      return new Promise((_, reject) => options?.abortSignal?.addEventListener('abort', () => reject(Object.assign(new Error('The operation was aborted.'), { name: 'AbortError' }))));
+    }
     if (err) return Promise.reject(err);
     this.accepted.push(...logs);
     return Promise.resolve();
@@ -30,9 +34,10 @@ class ScriptedClient implements UploadClient {
 const rows = (n: number, statementChars = 10): PgAuditRow[] =>
   Array.from({ length: n }, (_, i) => ({ ...emptyRow(), EventType: 'AUDIT', Statement: 'x'.repeat(statementChars), RecordId: `r${i}`, SourceOffset: i }));
 
-function sinkWith(client: UploadClient, sleeps: number[] = []) {
+function sinkWith(client: UploadClient, sleeps: number[] = [], uploadTimeoutMs?: number) {
   return new LogsIngestionSink(client, 'dcr-00000000000000000000000000000000', 'Custom-PgAudit_CL', {
-    retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 1000 },
+    retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 1000, retryStatuses: [408, 429] },
+    uploadTimeoutMs,
     sleep: (ms) => {
       sleeps.push(ms);
       return Promise.resolve();
@@ -50,22 +55,44 @@ describe('LogsIngestionSink', () => {
     expect(client.accepted.map((r) => r.RecordId)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
   });
 
-  it('returns rows that still fail after the policy gives up, with status and body', async () => {
+  it('stops the run (dead-letters nothing) when a 5xx persists past the attempts', async () => {
     const client = new ScriptedClient(() => restError(503, {}, 'busy'));
     const sink = sinkWith(client);
-    const result = await sink.send(rows(3));
-    expect(result.accepted).toBe(0);
-    expect(result.failed).toHaveLength(1);
-    expect(result.failed[0]).toMatchObject({ status: 503, body: 'busy', attempts: 3 });
-    expect(result.failed[0]?.rows).toHaveLength(3);
+    const err = await sink.send(rows(3)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IngestionError);
+    expect(err).toMatchObject({ code: 'IngestionUnavailable', context: { status: 503, body: 'busy' } });
+    expect((err as IngestionError).hint).toMatch(/nothing was dead-lettered/);
     expect(sink.counters).toMatchObject({ requests: 3, retries: 2, acceptedRequests: 0 });
   });
 
-  it('does not retry a 400 and keeps the response body for the dead letter', async () => {
+  it('abandons an attempt that never answers after the upload timeout, retries, then stops', async () => {
+    const client = new ScriptedClient(() => 'hang');
+    const started = Date.now();
+    const err = await sinkWith(client, [], 50).send(rows(1)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'IngestionUnavailable' });
+    expect((err as IngestionError).message).toMatch(/timeout/);
+    expect(client.calls).toEqual([1, 1, 1]);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('a hanging attempt that is answered on retry delivers once', async () => {
+    const client = new ScriptedClient((call) => (call === 1 ? 'hang' : null));
+    expect(await sinkWith(client, [], 50).send(rows(2))).toEqual({ accepted: 2, failed: [] });
+    expect(client.accepted).toHaveLength(2);
+  });
+
+  it('does not retry a 400 and keeps the response body and the rows\' positions for the dead letter', async () => {
     const client = new ScriptedClient(() => restError(400, {}, '{"error":{"code":"InvalidStream"}}'));
     const result = await sinkWith(client).send(rows(2));
     expect(client.calls).toEqual([2]);
-    expect(result.failed[0]).toMatchObject({ status: 400, body: '{"error":{"code":"InvalidStream"}}', attempts: 1 });
+    expect(result.failed[0]).toMatchObject({ status: 400, body: '{"error":{"code":"InvalidStream"}}', attempts: 1, from: 0, to: 2 });
+  });
+
+  it('after a 413 split, a refused half is dead-lettered with its own positions', async () => {
+    const client = new ScriptedClient((_call, logs) => (logs.length > 2 ? restError(413) : logs.some((r) => r.RecordId === 'r5') ? restError(400) : null));
+    const result = await sinkWith(client).send(rows(7));
+    expect(result.accepted).toBe(5);
+    expect(result.failed.map((f) => [f.from, f.to, f.rows.map((r) => r.RecordId)])).toEqual([[4, 6, ['r4', 'r5']]]);
   });
 
   it('halves a request the service calls too large (413) until it fits', async () => {
@@ -75,9 +102,14 @@ describe('LogsIngestionSink', () => {
     expect(client.accepted.map((r) => r.RecordId)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6']);
   });
 
-  it.each([401, 403, 404])('stops the run on %i (every request would fail the same way)', async (status) => {
+  it.each([
+    { status: 401, code: 'IngestionUnauthorized' },
+    { status: 403, code: 'IngestionForbidden' },
+    { status: 404, code: 'IngestionNotFound' },
+  ])('stops the run on $status (every request would fail the same way)', async ({ status, code }) => {
     const client = new ScriptedClient(() => restError(status));
-    await expect(sinkWith(client).send(rows(1))).rejects.toBeInstanceOf(IngestionError);
+    await expect(sinkWith(client).send(rows(1))).rejects.toMatchObject({ name: 'IngestionError', code });
+    expect(client.calls).toEqual([1]);
   });
 
   it('stops (does not dead-letter) when no token can be had, after retrying', async () => {
@@ -85,7 +117,7 @@ describe('LogsIngestionSink', () => {
     const aggregate = Object.assign(new Error('undefined\n}'), { name: 'AggregateLogsUploadError', errors: [{ cause: noToken, failedLogs: [] }] });
     const client = new ScriptedClient(() => aggregate);
     const sink = sinkWith(client);
-    await expect(sink.send(rows(2))).rejects.toThrow(/could not get a token/);
+    await expect(sink.send(rows(2))).rejects.toMatchObject({ code: 'IngestionNoToken' });
     expect(client.calls).toEqual([2, 2, 2]);
   });
 
