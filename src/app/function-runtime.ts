@@ -2,6 +2,7 @@
 // and validated once per instance, clients are built once, the health check runs once at start-up,
 // and every invocation logs one structured summary (and every error) through the Functions logger,
 // which reaches Application Insights. An invocation that had errors fails after logging them.
+import type { Pipeline } from '@azure/core-rest-pipeline';
 import type { InvocationContext } from '@azure/functions';
 import { shippingClients } from '../config/azure-clients.js';
 import { loadSettings, type Settings } from '../config/settings.js';
@@ -31,17 +32,23 @@ export async function createRuntime(settings: Settings, clients: ShipClients, lo
   return { settings, context, lastDiscovery: 0 };
 }
 
+/**
+ * An instance's start: warnings about the settings, the health check (each result logged; a
+ * failed check does not stop the start, the runs then report the same problem), the runtime.
+ */
+export async function startUp(settings: Settings, clients: ShipClients & { ingestion: { pipeline: Pipeline } }, ctx: Pick<InvocationContext, 'log' | 'warn' | 'error'>): Promise<Runtime> {
+  for (const p of [settings.logLinePrefix, ...Object.values(settings.serverLogLinePrefixes)]) for (const w of prefixWarnings(p)) ctx.warn(`pgaudit-ingest start-up: ${w}`);
+  for (const r of await runHealthChecks(healthTargetsOf(settings, clients))) {
+    if (r.ok) ctx.log(`pgaudit-ingest start-up check: ${formatCheck(r)}`);
+    else ctx.error(`pgaudit-ingest start-up check: ${formatCheck(r)}`);
+  }
+  return createRuntime(settings, clients);
+}
+
 function runtimeFromEnvironment(ctx: InvocationContext): Promise<Runtime> {
   runtime ??= (async () => {
     const settings = loadSettings();
-    for (const p of [settings.logLinePrefix, ...Object.values(settings.serverLogLinePrefixes)]) for (const w of prefixWarnings(p)) ctx.warn(`pgaudit-ingest start-up: ${w}`);
-    const clients = shippingClients(settings);
-    const results = await runHealthChecks(healthTargetsOf(settings, clients));
-    for (const r of results) {
-      if (r.ok) ctx.log(`pgaudit-ingest start-up check: ${formatCheck(r)}`);
-      else ctx.error(`pgaudit-ingest start-up check: ${formatCheck(r)}`);
-    }
-    return createRuntime(settings, clients);
+    return startUp(settings, shippingClients(settings), ctx);
   })().catch((err: unknown) => {
     runtime = null; // let the next invocation retry (and log the settings problem again)
     throw err;

@@ -65,6 +65,7 @@ export interface SettingValues {
   flushMb: number;
   concurrency: number;
   uploadTimeoutSeconds: number;
+  uploadAttempts: number;
   runBudgetMinutes: number;
   sweepSchedule: string;
   clientId: string;
@@ -214,6 +215,12 @@ export const SETTINGS = [
     schema: (z) => numeric(z, 1, 600, true),
   },
   {
+    key: 'uploadAttempts', env: 'PGAUDIT_UPLOAD_ATTEMPTS', app: true, default: '6', min: 1, max: 20,
+    cli: { flag: '--upload-attempts', arg: 'n' },
+    description: 'attempts of one request on 408/429/5xx, network errors and timeouts (backoff 1 s doubling, or Retry-After) before the run stops; nothing is dead-lettered for these',
+    schema: (z) => numeric(z, 1, 20, true),
+  },
+  {
     key: 'runBudgetMinutes', env: 'PGAUDIT_RUN_BUDGET_MINUTES', app: true, default: '8', min: 0, max: 1440,
     cli: { flag: '--run-budget-minutes', arg: 'minutes' },
     description: 'a run stops at a checkpoint and gives up its leases after this long (0: no limit); the next run resumes',
@@ -280,7 +287,7 @@ export function settingsJson(): { settings: Record<string, { env: string; defaul
 /** The settings each command takes, by group (their options appear in this order in --help). */
 export const PIPELINE_KEYS = ['logLinePrefix', 'serverLogLinePrefixes', 'statementCap', 'redactPatterns'] as const satisfies readonly SettingKey[];
 export const STORAGE_KEYS = ['logsStorage', 'stateStorage', 'clientId', 'logsContainer', 'stateContainer', 'deadLetterContainer'] as const satisfies readonly SettingKey[];
-export const INGESTION_KEYS = ['ingestionEndpoint', 'dcrImmutableId', 'streamName', 'uploadTimeoutSeconds'] as const satisfies readonly SettingKey[];
+export const INGESTION_KEYS = ['ingestionEndpoint', 'dcrImmutableId', 'streamName', 'uploadTimeoutSeconds', 'uploadAttempts'] as const satisfies readonly SettingKey[];
 export const RUN_KEYS = ['graceMinutes', 'flushMb', 'concurrency', 'runBudgetMinutes'] as const satisfies readonly SettingKey[];
 /** Everything a shipping run reads (the CLI and the Functions app alike). */
 export const SHIP_KEYS = [...STORAGE_KEYS, ...INGESTION_KEYS, ...PIPELINE_KEYS, ...RUN_KEYS] as const;

@@ -46,7 +46,9 @@ function failureOf(err: unknown, what: string): { message: string; credential: b
 async function checkStream(t: HealthTargets, stream: string): Promise<CheckResult> {
   const name = `ingestion ${stream}`;
   const url = `${t.endpoint.replace(/\/+$/, '')}/dataCollectionRules/${encodeURIComponent(t.ruleId)}/streams/${encodeURIComponent(stream)}?api-version=${INGESTION_API_VERSION}`;
-  const request = createPipelineRequest({ url, method: 'POST', body: '[]', headers: createHttpHeaders({ 'content-type': 'application/json' }), abortSignal: AbortSignal.timeout(t.timeoutMs ?? 30_000) });
+  // The client's pipeline gzips every body (its GZippingPolicy), so the request says so.
+  const headers = createHttpHeaders({ 'content-type': 'application/json', 'content-encoding': 'gzip' });
+  const request = createPipelineRequest({ url, method: 'POST', body: '[]', headers, abortSignal: AbortSignal.timeout(t.timeoutMs ?? 30_000) });
   try {
     const res = await t.ingestion.pipeline.sendRequest(createDefaultHttpClient(), request);
     if (res.status >= 200 && res.status < 300) return { name, ok: true, message: `an empty upload was accepted (HTTP ${res.status})`, fix: null };

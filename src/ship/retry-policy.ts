@@ -1,5 +1,7 @@
 // How often and how long to retry an upload, as data (in the manner of ky's retry options).
-// upload-decision.ts reads it; nothing else decides about retries.
+// upload-decision.ts reads it; nothing else decides about retries. The number of attempts is a
+// setting (PGAUDIT_UPLOAD_ATTEMPTS); the backoff is fixed.
+import { defaultOf } from '../config/settings-model.js';
 
 export interface RetryPolicy {
   /** Total attempts of one request, the first included. */
@@ -13,7 +15,7 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  maxAttempts: 6,
+  maxAttempts: Number(defaultOf('uploadAttempts')),
   baseDelayMs: 1000,
   maxDelayMs: 120_000,
   retryStatuses: [408, 429],

@@ -8,6 +8,7 @@ import { StateStore } from '../state/state-store.js';
 import type { ShipOptions } from './blob-shipper.js';
 import { DeadLetterStore } from './dead-letter-store.js';
 import { LogsIngestionSink, type LogsIngestionSinkOptions, type UploadClient } from './logs-ingestion-sink.js';
+import { DEFAULT_RETRY_POLICY } from './retry-policy.js';
 import type { SweepDeps } from './sweep.js';
 
 export interface ShipConfig {
@@ -21,6 +22,7 @@ export interface ShipConfig {
   readonly flushBytes: number;
   readonly concurrency: number;
   readonly uploadTimeoutMs: number;
+  readonly uploadAttempts: number;
   /** Time budget of one run in ms (0: none). */
   readonly budgetMs: number;
   readonly now?: () => Date;
@@ -42,6 +44,7 @@ export function shipConfigOf(s: ShipSettings): ShipConfig {
     flushBytes: Math.round(s.flushMb * 1_000_000),
     concurrency: s.concurrency,
     uploadTimeoutMs: s.uploadTimeoutSeconds * 1000,
+    uploadAttempts: s.uploadAttempts,
     budgetMs: s.runBudgetMinutes * 60_000,
   };
 }
@@ -66,6 +69,7 @@ export function createShipContext(config: ShipConfig, clients: ShipClients, log:
   const deadLetters = new DeadLetterStore(clients.state.getContainerClient(config.deadLetterContainer));
   const sink = new LogsIngestionSink(clients.ingestion, config.ruleId, config.stream, {
     uploadTimeoutMs: config.uploadTimeoutMs,
+    retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: config.uploadAttempts },
     ...config.sinkOptions,
     onRetry: (i) => log(`upload failed (${i.outcome.kind === 'refused' ? `HTTP ${i.outcome.status}` : i.outcome.kind}); retry ${i.attempt} in ${i.delayMs} ms`),
   });

@@ -5,6 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadSettings } from '../../src/config/settings.js';
+import { SETTINGS, type Setting } from '../../src/config/settings-model.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -56,11 +58,12 @@ describe('function registration metadata', () => {
     expect(tsconfig.compilerOptions).toMatchObject({ outDir: 'dist', rootDir: '.' });
   });
 
-  it('the sample settings name every setting the functions read', () => {
+  it('the sample settings are accepted by the app and name every setting it reads that has a default', () => {
     const sample = JSON.parse(readFileSync(path.join(root, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
-    expect(Object.keys(sample.Values)).toEqual(
-      expect.arrayContaining(['AzureWebJobsStorage', 'FUNCTIONS_WORKER_RUNTIME', 'PGAUDIT_LOGS_STORAGE', 'PGAUDIT_STATE_STORAGE', 'PGAUDIT_INGESTION_ENDPOINT', 'PGAUDIT_DCR_IMMUTABLE_ID', 'PGAUDIT_SWEEP_SCHEDULE']),
-    );
     expect(sample.Values.FUNCTIONS_WORKER_RUNTIME).toBe('node');
+    expect(() => loadSettings(sample.Values)).not.toThrow();
+    const named = SETTINGS.filter((s: Setting) => s.app && s.default !== undefined).map((s) => s.env);
+    expect(Object.keys(sample.Values)).toEqual(expect.arrayContaining(named));
+    for (const s of SETTINGS as readonly Setting[]) if (s.default !== undefined && sample.Values[s.env] !== undefined) expect(sample.Values[s.env], s.env).toBe(s.default);
   });
 });

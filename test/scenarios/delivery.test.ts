@@ -2,12 +2,12 @@
 // the contract-enforcing endpoint): every expected row arrives exactly once.
 import { InvocationContext } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, onBlobCreated, onSweep, useRuntime } from '../../src/app/function-runtime.js';
+import { onBlobCreated, onSweep, startUp, useRuntime } from '../../src/app/function-runtime.js';
 import { loadSettings } from '../../src/config/settings.js';
 import { planLive as planWithProblems } from '../../src/ship/plan.js';
 import { runSweep } from '../../src/ship/sweep.js';
 import { startStack, TEST_RULE_ID, type Stack } from '../support/stack.js';
-import { acceptedFor, append, appendBlob, expectExactlyOnce, scenario } from './harness.js';
+import { acceptedFor, append, appendBlob, expectExactlyOnce, LOGS, scenario } from './harness.js';
 import { bytesOf, hourBlob, serverPath, SessionScript } from './workload.js';
 
 /** The live plan; these scenarios have no unreadable server documents. */
@@ -112,6 +112,32 @@ describe('delivery', () => {
     expectExactlyOnce(acceptedFor(stack, server), s.expected, { otherRows: 2 });
   });
 
+  it('a refused request is dead-lettered with the byte range of exactly its rows\' lines', async () => {
+    const server = 'pg-dead-range';
+    const { ctx } = await scenario(stack, { now: () => at(30) });
+    const s = new SessionScript('6a7.1', 701, 'gus', 'ops', at(1), server, 2000);
+    await append(await appendBlob(stack, hourBlob(server, HOUR)), bytesOf([...s.connect(), ...s.audit(1500), ...s.disconnect()]));
+    // One flush of ~3.5 MB goes out as several ~1 MB requests; the service refuses the second.
+    stack.ingestion.setOnRequest((rows) => (rows.some((r) => r.ServerName === server && r.StatementId === 700) ? { status: 400, body: 'one bad request' } : null));
+    const summary = await runSweep(await planLive(ctx.store, at(30), 15 * 60_000, [serverPath(server)]), ctx.deps);
+    stack.ingestion.setOnRequest(undefined);
+    expect(summary.requests).toBeGreaterThan(2);
+    const names: string[] = [];
+    for await (const n of ctx.deadLetters.list()) names.push(n);
+    expect(names).toHaveLength(1);
+    let header: { range: { start: number; end: number }; rows: number } | null = null;
+    const dead: Record<string, unknown>[] = [];
+    await ctx.deadLetters.read(names[0]!, (h) => void (header = h), async (rows) => void dead.push(...rows));
+    const { range, rows } = header!;
+    expect(rows).toBe(dead.length);
+    const shipped = acceptedFor(stack, server);
+    expect(dead.length + shipped.length).toBe(1502); // CONNECT, 1500 AUDIT, DISCONNECT
+    expect(range.start).toBe(Math.min(...dead.map((r) => r.SourceOffset as number)));
+    expect(dead.every((r) => (r.SourceOffset as number) >= range.start && (r.SourceOffset as number) < range.end)).toBe(true);
+    expect(shipped.filter((r) => (r.SourceOffset as number) >= range.start && (r.SourceOffset as number) < range.end)).toEqual([]);
+    expect(range.end).toBe(Math.min(...shipped.map((r) => r.SourceOffset as number).filter((o) => o > range.start)));
+  });
+
   it("a session whose connection lines are in the previous hour's blob is still attributed", async () => {
     const server = 'pg-hours';
     let now = at(50);
@@ -139,8 +165,15 @@ describe('delivery', () => {
       PGAUDIT_STATE_CONTAINER: 'fn-state',
       PGAUDIT_DEADLETTER_CONTAINER: 'fn-dead',
     });
-    useRuntime(await createRuntime(settings, stack.clients()));
     const logs: string[] = [];
+    const startLog = { log: (m: string) => void logs.push(m), warn: (m: string) => void logs.push(m), error: (m: string) => void logs.push(`ERROR ${m}`) };
+    await stack.blobs.getContainerClient(LOGS).createIfNotExists();
+    useRuntime(await startUp(settings, stack.clients(), startLog));
+    // The instance's start-up check ran against the same parts, and every check passed.
+    expect(logs.filter((l) => l.includes('start-up check')).map((l) => l.split(':')[1]!.trim())).toEqual([
+      'ok   ingestion Custom-PgAudit_CL', 'ok   logs insights-logs-postgresqllogs', 'ok   state fn-state', 'ok   dead letters fn-dead',
+    ]);
+    logs.length = 0;
     const context = (fn: string) => new InvocationContext({ functionName: fn, logHandler: (_level, ...args) => void logs.push(args.join(' ')) });
     const created = (blobName: string, container = 'insights-logs-postgresqllogs') => ({
       id: '1', topic: '/subscriptions/x/resourceGroups/y/providers/Microsoft.Storage/storageAccounts/logs', eventType: 'Microsoft.Storage.BlobCreated',

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import type { AppendBlobClient } from '@azure/storage-blob';
-import { createShipContext, type ShipConfig, type ShipContext } from '../../src/ship/ship-context.js';
+import { createShipContext, type ShipClients, type ShipConfig, type ShipContext } from '../../src/ship/ship-context.js';
 import { STREAM_NAME } from '../../src/schema.js';
 import type { Stack } from '../support/stack.js';
 import { TEST_RULE_ID } from '../support/stack.js';
@@ -17,7 +17,7 @@ export interface Scenario {
 }
 
 /** A shipping context as the functions build it, on containers private to this scenario. */
-export async function scenario(stack: Stack, overrides: Partial<ShipConfig> = {}): Promise<Scenario> {
+export async function scenario(stack: Stack, overrides: Partial<ShipConfig> = {}, clients: ShipClients = stack.clients()): Promise<Scenario> {
   const id = randomUUID().slice(0, 8);
   const messages: string[] = [];
   const ctx = createShipContext(
@@ -32,11 +32,12 @@ export async function scenario(stack: Stack, overrides: Partial<ShipConfig> = {}
       flushBytes: 8_000_000,
       concurrency: 2,
       uploadTimeoutMs: 30_000,
+      uploadAttempts: 8,
       budgetMs: 0,
       sinkOptions: { retry: { maxAttempts: 8, baseDelayMs: 20, maxDelayMs: 2000, retryStatuses: [408, 429] } },
       ...overrides,
     },
-    stack.clients(),
+    clients,
     (m) => messages.push(m),
   );
   await ctx.ensureContainers();

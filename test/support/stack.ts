@@ -3,6 +3,7 @@
 // HTTPS Logs Ingestion endpoint that only accepts tokens the identity endpoint issued.
 // Start one stack per test file (beforeAll): MSAL keeps the first managed-identity endpoint it sees
 // for the life of the worker (see managed-identity-endpoint.ts).
+import type { LogsIngestionClient } from '@azure/monitor-ingestion';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { defaultCredential, logsIngestionClient } from '../../src/config/azure-clients.js';
 import { STREAM_NAME } from '../../src/schema.js';
@@ -19,7 +20,7 @@ export interface Stack {
   readonly ingestion: IngestionHandle;
   readonly blobs: BlobServiceClient;
   /** Fresh SDK clients as the function app builds them (real credential, real clients). */
-  clients(): ShipClients;
+  clients(): ShipClients & { ingestion: LogsIngestionClient };
   /** Put back the environment useManagedIdentityEnv changed (close() does it too; idempotent). */
   restoreEnv(): void;
   close(): Promise<void>;

@@ -144,7 +144,7 @@ describe('loadSettings (the Functions app)', () => {
     const s = loadSettings({ ...valid, AZURE_CLIENT_ID: CLIENT });
     expect(s).toMatchObject({
       streamName: 'Custom-PgAudit_CL', logsContainer: 'insights-logs-postgresqllogs', stateContainer: 'pgaudit-state', deadLetterContainer: 'pgaudit-deadletter',
-      logLinePrefix: '%t-%c-', statementCap: 32_000, graceMinutes: 15, flushMb: 8, concurrency: 4, uploadTimeoutSeconds: 60, runBudgetMinutes: 8,
+      logLinePrefix: '%t-%c-', statementCap: 32_000, graceMinutes: 15, flushMb: 8, concurrency: 4, uploadTimeoutSeconds: 60, uploadAttempts: 6, runBudgetMinutes: 8,
       redactPatterns: [], serverLogLinePrefixes: {}, sweepSchedule: '0 */5 * * * *', clientId: CLIENT,
     });
     expect(s.logsStorage).toEqual({ kind: 'identity', blobServiceUri: 'https://logs.blob.core.windows.net', clientId: CLIENT, managedIdentity: true });

@@ -1,0 +1,146 @@
+// Failures that must stop a run, not dead-letter it (issue 10): an endpoint that answers 500
+// forever, one that is unreachable, one that never answers. In each case nothing is
+// dead-lettered, the checkpoint stays where the last complete write left it, the run reports the
+// stop, the lease is released, and after recovery every row arrives exactly once.
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultCredential, logsIngestionClient } from '../../src/config/azure-clients.js';
+import { planFromListing } from '../../src/ship/plan.js';
+import { runSweep } from '../../src/ship/sweep.js';
+import { StateStore } from '../../src/state/state-store.js';
+import { trustingClientOptions } from '../support/logs-ingestion-endpoint.js';
+import { startStack, type Stack } from '../support/stack.js';
+import { acceptedFor, append, appendBlob, expectExactlyOnce, scenario, type Scenario } from './harness.js';
+import { bytesOf, hourBlob, serverPath, SessionScript } from './workload.js';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+}, 30_000);
+afterAll(async () => {
+  await stack?.close();
+});
+
+const HOUR = new Date('2026-11-05T10:00:00Z');
+const at = (minutes: number): Date => new Date(HOUR.getTime() + minutes * 60_000);
+const FAST = { now: () => at(30), flushBytes: 20_000, uploadAttempts: 3, sinkOptions: { retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 50, retryStatuses: [408, 429] } } };
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+async function ship(sc: Scenario, server: string) {
+  return runSweep(await planFromListing(sc.ctx.deps.source, serverPath(server)), sc.ctx.deps);
+}
+
+async function offsetOf(sc: Scenario, blob: string): Promise<number | undefined> {
+  const { states, problems } = await sc.ctx.store.listServers();
+  expect(problems).toEqual([]);
+  return states.flatMap((s) => Object.entries(s.blobs)).find(([name]) => name === blob)?.[1].offset;
+}
+
+async function deadLetterCount(sc: Scenario): Promise<number> {
+  let n = 0;
+  for await (const _ of sc.ctx.deadLetters.list()) n++;
+  return n;
+}
+
+async function leaseState(sc: Scenario, server: string): Promise<string | undefined> {
+  return (await sc.ctx.store.container.getBlobClient(StateStore.serverDocName(serverPath(server))).getProperties()).leaseState;
+}
+
+/** Ships the first part, then appends the rest: the outage hits a blob with a checkpoint. */
+async function halfShipped(sc: Scenario, server: string): Promise<{ s: SessionScript; name: string; offset: number }> {
+  const name = hourBlob(server, HOUR);
+  const blob = await appendBlob(stack, name);
+  const s = new SessionScript(`6b${server.length}.1`, 800 + server.length, 'olga', 'ledger', at(1), server, 400);
+  await append(blob, bytesOf([...s.connect(), ...s.audit(40)]));
+  expect((await ship(sc, server)).errors).toEqual([]);
+  const offset = (await offsetOf(sc, name))!;
+  expect(offset).toBeGreaterThan(0);
+  await append(blob, bytesOf([...s.audit(200), ...s.disconnect()]));
+  return { s, name, offset };
+}
+
+describe('an outage stops the run; nothing is dead-lettered', () => {
+  it('500 forever: the run stops with IngestionUnavailable, the checkpoint stays, recovery ships exactly once', async () => {
+    const server = 'pg-out-500';
+    const sc = await scenario(stack, FAST);
+    const { s, name, offset } = await halfShipped(sc, server);
+    stack.ingestion.setOnRequest((rows) => (rows.some((r) => r.ServerName === server) ? { status: 500 } : null));
+    const down = await ship(sc, server);
+    stack.ingestion.setOnRequest(undefined);
+    expect(down.errors.map((e) => e.code)).toEqual(['IngestionUnavailable']);
+    expect(down.errors[0]!.hint).toMatch(/nothing was dead-lettered/);
+    expect(down.stoppedBy?.code).toBe('IngestionUnavailable');
+    expect(down.deadLettered).toBe(0);
+    expect(await deadLetterCount(sc)).toBe(0);
+    expect(await offsetOf(sc, name)).toBe(offset);
+    expect(await leaseState(sc, server)).toBe('available');
+
+    expect((await ship(sc, server)).errors).toEqual([]);
+    expectExactlyOnce(acceptedFor(stack, server), s.expected, { otherRows: 2 });
+  });
+
+  it('an unreachable endpoint (closed port): the same stop, then exactly once from a working endpoint', async () => {
+    const server = 'pg-out-closed';
+    const sc = await scenario(stack, FAST);
+    const { s, name, offset } = await halfShipped(sc, server);
+    const unreachable = logsIngestionClient(`https://127.0.0.1:${await closedPort()}`, defaultCredential(undefined), trustingClientOptions(stack.ingestion));
+    const broken = await scenario(
+      stack,
+      { ...FAST, stateContainer: sc.ctx.store.container.containerName, deadLetterContainer: sc.ctx.deadLetters.container.containerName },
+      { ...stack.clients(), ingestion: unreachable },
+    );
+    const down = await ship(broken, server);
+    expect(down.errors.map((e) => e.code)).toEqual(['IngestionUnavailable']);
+    expect(down.errors[0]!.message).toMatch(/network: .*ECONNREFUSED/);
+    expect(down.deadLettered).toBe(0);
+    expect(await deadLetterCount(sc)).toBe(0);
+    expect(await offsetOf(sc, name)).toBe(offset);
+    expect(await leaseState(sc, server)).toBe('available');
+
+    expect((await ship(sc, server)).errors).toEqual([]);
+    expectExactlyOnce(acceptedFor(stack, server), s.expected, { otherRows: 2 });
+  });
+
+  it('an endpoint that never answers: each attempt times out, the run stops within its attempts, the lease is free at once', async () => {
+    const server = 'pg-out-hang';
+    const sc = await scenario(stack, { ...FAST, uploadTimeoutMs: 300 });
+    const { s, name, offset } = await halfShipped(sc, server);
+    stack.ingestion.setOnRequest((rows) => (rows.some((r) => r.ServerName === server) ? { delayMs: 20_000 } : null));
+    const started = Date.now();
+    const down = await ship(sc, server);
+    stack.ingestion.setOnRequest(undefined);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(down.errors.map((e) => e.code)).toEqual(['IngestionUnavailable']);
+    expect(down.errors[0]!.message).toMatch(/timeout/);
+    expect(await offsetOf(sc, name)).toBe(offset);
+    expect(await leaseState(sc, server)).toBe('available');
+
+    // The abandoned requests may still have been answered late: re-sent rows carry the same RecordId.
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await ship(sc, server)).errors).toEqual([]);
+    expectExactlyOnce(acceptedFor(stack, server), s.expected, { otherRows: 2, duplicatesAllowed: true });
+  });
+
+  it('one server stopping the run leaves the others not started, and says so', async () => {
+    const sc = await scenario(stack, { ...FAST, concurrency: 1 });
+    for (const server of ['pg-out-a1', 'pg-out-a2', 'pg-out-a3']) {
+      const s = new SessionScript(`6c${server.at(-1)}.1`, 900, 'x', 'y', at(1), server);
+      await append(await appendBlob(stack, hourBlob(server, HOUR)), bytesOf([...s.connect(), ...s.audit(5)]));
+    }
+    stack.ingestion.setOnRequest((rows) => (rows.some((r) => String(r.ServerName).startsWith('pg-out-a')) ? { status: 403 } : null));
+    const plan = await planFromListing(sc.ctx.deps.source, serverPath('pg-out-a').slice(0, -1));
+    const down = await runSweep(plan, sc.ctx.deps);
+    stack.ingestion.setOnRequest(undefined);
+    expect(down.errors.map((e) => e.code)).toEqual(['IngestionForbidden']);
+    expect(down.errors[0]!.hint).toMatch(/Monitoring Metrics Publisher on the DCR/);
+    expect(down.notStarted).toHaveLength(2);
+  });
+});
