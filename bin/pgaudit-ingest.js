@@ -7,7 +7,7 @@
 // shipping commands run in a worker thread of this process whose old space is capped
 // (PGAUDIT_INGEST_HEAP_MB, default 160; 0 = no cap). A thread, not a child process: when this
 // process is killed (even with SIGKILL) nothing is left running. `parse` runs uncapped on the
-// main thread: the cap costs it ~30 % of its speed (docs/performance.md).
+// main thread: the cap costs it much of its speed (docs/performance.md).
 import { Worker } from 'node:worker_threads';
 
 const heapMb = Number(process.env.PGAUDIT_INGEST_HEAP_MB ?? '160');

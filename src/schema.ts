@@ -72,7 +72,7 @@ export const COLUMN_NAMES: readonly ColumnName[] = COLUMNS.map((c) => c.name);
 /**
  * A row with every column null, keys in schema order (so NDJSON output is stable). Compiled to
  * an object literal once: a row is made per output row, and copying a template object
- * (`{ ...EMPTY }`) costs 4 % of `parse` (npm run bench). Column names are plain identifiers.
+ * (`{ ...EMPTY }`) is measurably slower (docs/performance.md). Column names are plain identifiers.
  */
 export const emptyRow = compileEmptyRow(COLUMN_NAMES);
 

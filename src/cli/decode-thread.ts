@@ -1,6 +1,6 @@
 // Main-thread side of the decode worker (decode-worker.ts): queue the files at start, then
-// receive each file's lines decoded and packed, in order. Used by `parse` for files (not stdin) when the input is large
-// enough to repay a thread's start (~40 ms).
+// receive each file's lines decoded and packed, in order. Used by `parse` for files (not stdin)
+// when the input is large enough to repay a thread's start-up.
 import { on } from 'node:events';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,7 +34,8 @@ function workerPath(): string {
 export class DecodeThread {
   // The worker's objects die young (a line's JSON lives until it is packed and posted), so a
   // small heap is enough; old space must still hold one line at the 8 MiB cap several times over
-  // (text, parsed record, packed copy). Unlimited, V8 grows it lazily and peak RSS gains ~30 MB.
+  // (text, parsed record, packed copy). Unlimited, V8 grows it lazily and peak RSS rises
+  // (docs/performance.md).
   private readonly worker = new Worker(workerPath(), { resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 } });
   private readonly messages = on(this.worker, 'message', { close: ['exit'] })[Symbol.asyncIterator]();
   private readonly queued: string[];

@@ -2,9 +2,8 @@
 // record validation, the costliest stateless step) while the main thread runs the stateful
 // pipeline and writes rows. Files are handled one at a time in the order asked; at most
 // MAX_IN_FLIGHT batches (one 256 KiB read chunk of input each) wait unacknowledged, so memory
-// stays bounded when the main thread or the writer is slower. With two, the main thread still
-// waited ~60 ms per run for batches (an ack's round trip plus a read); four remove that wait at
-// no measurable memory cost; eight gain nothing more (npm run bench).
+// stays bounded when the main thread or the writer is slower. Four keep the main thread from
+// waiting on an ack's round trip plus a read; more gain nothing (docs/performance.md).
 import { parentPort } from 'node:worker_threads';
 import { LineSplitter } from '../read/line-splitter.js';
 import { packLines } from '../read/packed-lines.js';

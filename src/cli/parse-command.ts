@@ -73,9 +73,8 @@ export async function runParse(files: readonly string[], o: ParseCliOptions, io:
   const started = performance.now();
   const totalBytes = inputs.reduce((n, i) => n + (i.size ?? 0), 0);
   const worker = o.worker ?? 'auto';
-  // Started, with every file queued, before the pipeline's modules load (~50 ms, zod among
-  // them), so that the thread's own start-up (~60 ms to its first batch) overlaps them instead
-  // of leaving this thread idle.
+  // Started, with every file queued, before the pipeline's modules (zod among them) load, so
+  // that the thread's own start-up overlaps theirs instead of leaving this thread idle.
   const thread = worker === 'on' || (worker === 'auto' && totalBytes >= WORKER_MIN_BYTES) ? new DecodeThread(inputs.flatMap((i) => (i.path === null ? [] : [i.path])), DEFAULT_MAX_LINE_BYTES) : null;
   let bytes = 0;
   try {

@@ -1,7 +1,7 @@
 // The commands of `pgaudit-ingest` and their options. Setting options come from the settings
 // model (settings-model.ts: name, default, limits, help, env fallback); command-only options
 // (inputs, output format, ranges) are defined here. Shipping commands are imported when run: the
-// Azure SDKs take ~0.5 s to load, which `parse` and `--help` skip.
+// Azure SDKs are slow to load, and `parse` and `--help` need none of them.
 import { Command, Option } from 'commander';
 import { INGESTION_KEYS, PIPELINE_KEYS, RUN_KEYS, STORAGE_KEYS } from '../config/settings-model.js';
 import { PREFIX_ESCAPES } from '../parse/prefix-escapes.js';

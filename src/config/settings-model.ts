@@ -138,7 +138,7 @@ const container = (key: SettingKey, env: string, flag: string, def: string, what
   schema: (z) => z.string().regex(CONTAINER, 'must be a blob container name (3-63 lower-case letters, digits and single hyphens)'),
 });
 
-export const SETTINGS = [
+export const SETTINGS: readonly Setting[] = [
   {
     key: 'ingestionEndpoint', env: 'PGAUDIT_INGESTION_ENDPOINT', app: true,
     cli: { flag: '--endpoint', arg: 'url' },
@@ -253,7 +253,7 @@ export const SETTINGS = [
         .regex(/^$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a client id (a GUID), or empty')
         .transform((v) => v || undefined),
   },
-] as const satisfies readonly Setting[];
+];
 
 export type SettingKey = keyof SettingValues;
 /** The settings without a default (test/unit/settings-model.test.ts keeps this list exact). */
@@ -261,7 +261,7 @@ export type KeyWithoutDefault = 'ingestionEndpoint' | 'dcrImmutableId' | 'client
 /** What resolving `K` with `R` required gives: defaulted and required keys are always there. */
 export type Resolved<K extends SettingKey, R extends K> = Pick<SettingValues, Exclude<K, KeyWithoutDefault> | R> & Partial<Pick<SettingValues, K>>;
 
-export const SETTINGS_BY_KEY: ReadonlyMap<SettingKey, Setting> = new Map(SETTINGS.map((s: Setting) => [s.key, s]));
+export const SETTINGS_BY_KEY: ReadonlyMap<SettingKey, Setting> = new Map(SETTINGS.map((s) => [s.key, s]));
 
 export function setting(key: SettingKey): Setting {
   return SETTINGS_BY_KEY.get(key)!;
@@ -276,10 +276,9 @@ export function defaultOf(key: SettingKey): string {
 
 /** The content of infra/generated/settings.json: what Bicep needs to write the app settings. */
 export function settingsJson(): { settings: Record<string, { env: string; default: string | null; min: number | null; max: number | null; description: string }> } {
-  const app = SETTINGS.filter((s): s is (typeof SETTINGS)[number] & { app: true } => s.app);
   return {
     settings: Object.fromEntries(
-      app.map((s: Setting) => [s.key, { env: s.env, default: s.default ?? null, min: s.min ?? null, max: s.max ?? null, description: s.description }]),
+      SETTINGS.filter((s) => s.app).map((s) => [s.key, { env: s.env, default: s.default ?? null, min: s.min ?? null, max: s.max ?? null, description: s.description }]),
     ),
   };
 }

@@ -1,4 +1,4 @@
-// A parsed log line → what it is for PgAudit_CL (DESIGN.md "Event rules"). Lines the table does
+// A parsed log line → what it is for PgAudit_CL (docs/design.md "Event rules"). Lines the table does
 // not keep are classified too, with a short reason, so they can be counted.
 import { AUDIT_PREFIX, parseAuditEntry, type AuditEntry } from './pgaudit-entry.js';
 

@@ -1,8 +1,8 @@
 // One RFC-4180 record (no record separator inside unquoted fields) → its fields.
 //
-// Why not a CSV library here: this runs once or twice per audit entry on the hot path.
-// Measured on this machine (warm, per pgAudit record): papaparse 14 µs, csv-parse 48 µs, this
-// splitter 0.5 µs — a library would alone exceed the benchmark's whole budget. The tests check
+// Why not a CSV library here: this runs once or twice per audit entry on the hot path, and the
+// libraries measured are one to two orders of magnitude slower per record (docs/performance.md):
+// a library would alone exceed the benchmark's whole budget. The tests check
 // this splitter against csv-parse (an independent parser) on pgAudit's own regression output and
 // on generated input.
 

@@ -1,7 +1,7 @@
 // Decoded lines as one flat array of primitives, to move them between threads. A worker that
 // reads and decodes (JSON.parse, record validation) posts these; structured cloning a flat array
 // of strings costs about a quarter of decoding, while cloning the nested result objects costs as
-// much as decoding itself (npm run bench), which would leave nothing gained.
+// much as decoding itself (docs/performance.md), which would leave nothing gained.
 //
 // Layout per line: offset, truncated, text (null unless the pipeline will read it), then
 // -1 and a reason (undecodable), or a record count followed by each record:

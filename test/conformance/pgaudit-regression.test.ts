@@ -48,7 +48,7 @@ const emptyToNull = (s: string | undefined): string | null => (s === undefined |
 
 /**
  * Without stderr tabs, a payload whose every continuation line genuinely starts with a tab is
- * indistinguishable from one that had tabs added; DESIGN.md's rule removes one, as PostgreSQL
+ * indistinguishable from one that had tabs added; docs/design.md's rule removes one, as PostgreSQL
  * would have added it. Only those payloads are expected with that tab removed.
  */
 function asShipped(payload: string, tabs: boolean): string {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config/settings.js';
-import { SETTINGS, type Setting } from '../../src/config/settings-model.js';
+import { SETTINGS } from '../../src/config/settings-model.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -58,12 +58,21 @@ describe('function registration metadata', () => {
     expect(tsconfig.compilerOptions).toMatchObject({ outDir: 'dist', rootDir: '.' });
   });
 
+  it("a run's default time budget ends before the Functions host's timeout", () => {
+    const host = JSON.parse(readFileSync(path.join(root, 'host.json'), 'utf8')) as { functionTimeout: string };
+    const [h, m, sec] = host.functionTimeout.split(':').map(Number) as [number, number, number];
+    const budget = Number(SETTINGS.find((s) => s.key === 'runBudgetMinutes')!.default);
+    // Room for the last flush and checkpoint after the budget ends (an upload attempt's timeout).
+    const attempt = Number(SETTINGS.find((s) => s.key === 'uploadTimeoutSeconds')!.default);
+    expect(budget * 60 + attempt).toBeLessThan(h * 3600 + m * 60 + sec);
+  });
+
   it('the sample settings are accepted by the app and name every setting it reads that has a default', () => {
     const sample = JSON.parse(readFileSync(path.join(root, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
     expect(sample.Values.FUNCTIONS_WORKER_RUNTIME).toBe('node');
     expect(() => loadSettings(sample.Values)).not.toThrow();
-    const named = SETTINGS.filter((s: Setting) => s.app && s.default !== undefined).map((s) => s.env);
+    const named = SETTINGS.filter((s) => s.app && s.default !== undefined).map((s) => s.env);
     expect(Object.keys(sample.Values)).toEqual(expect.arrayContaining(named));
-    for (const s of SETTINGS as readonly Setting[]) if (s.default !== undefined && sample.Values[s.env] !== undefined) expect(sample.Values[s.env], s.env).toBe(s.default);
+    for (const s of SETTINGS) if (s.default !== undefined && sample.Values[s.env] !== undefined) expect(sample.Values[s.env], s.env).toBe(s.default);
   });
 });

@@ -45,9 +45,9 @@ async function offsetOf(sc: Scenario, blob: string): Promise<number | undefined>
 }
 
 async function deadLetterCount(sc: Scenario): Promise<number> {
-  let n = 0;
-  for await (const _ of sc.ctx.deadLetters.list()) n++;
-  return n;
+  const names: string[] = [];
+  for await (const name of sc.ctx.deadLetters.list()) names.push(name);
+  return names.length;
 }
 
 async function leaseState(sc: Scenario, server: string): Promise<string | undefined> {

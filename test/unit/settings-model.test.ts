@@ -4,7 +4,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { renderSettingsJson, SETTINGS_JSON_PATH } from '../../scripts/generate-schema-json.js';
+import { REFERENCE_DOC_PATH, renderSettingsJson, SETTINGS_JSON_PATH } from '../../scripts/generate-schema-json.js';
+import { renderReferenceDoc } from '../../scripts/reference-doc.js';
 import { addSettingOptions, resolveCliSettings } from '../../src/cli/cli-settings.js';
 import { SettingsError } from '../../src/config/settings-error.js';
 import { loadSettings, resolveSettings } from '../../src/config/settings.js';
@@ -43,16 +44,16 @@ function sourceFiles(dir: string): string[] {
 describe('the settings model', () => {
   it('names every setting, app setting and option once', () => {
     for (const field of ['key', 'env'] as const) expect(new Set(SETTINGS.map((s) => s[field])).size, field).toBe(SETTINGS.length);
-    const flags = SETTINGS.flatMap((s: Setting) => (s.cli ? [s.cli.flag, ...(s.cli.short ? [s.cli.short] : [])] : []));
+    const flags = SETTINGS.flatMap((s) => (s.cli ? [s.cli.flag, ...(s.cli.short ? [s.cli.short] : [])] : []));
     expect(new Set(flags).size).toBe(flags.length);
   });
 
   it('the settings without a default are exactly the required or optional-by-nature ones', () => {
-    expect(SETTINGS.filter((s: Setting) => s.default === undefined).map((s) => s.key).sort()).toEqual(['clientId', 'dcrImmutableId', 'ingestionEndpoint', 'logsStorage', 'stateStorage']);
+    expect(SETTINGS.filter((s) => s.default === undefined).map((s) => s.key).sort()).toEqual(['clientId', 'dcrImmutableId', 'ingestionEndpoint', 'logsStorage', 'stateStorage']);
   });
 
   it('every default is accepted by its own schema, and numeric limits are enforced at both ends', () => {
-    for (const s of SETTINGS as readonly Setting[]) {
+    for (const s of SETTINGS) {
       if (s.default !== undefined) expect(() => resolveSettings([s.key], [], appSource({ [s.env]: s.default! })), s.key).not.toThrow();
       if (s.min === undefined || s.max === undefined) continue;
       const step = Number.isInteger(s.min) && Number.isInteger(s.max) ? 1 : 0.01;
@@ -61,8 +62,9 @@ describe('the settings model', () => {
     }
   });
 
-  it('the JSON Bicep reads is what the model generates', () => {
+  it('the JSON Bicep reads, and docs/reference.md, are what the model generates', () => {
     expect(readFileSync(SETTINGS_JSON_PATH, 'utf8')).toBe(renderSettingsJson());
+    expect(readFileSync(REFERENCE_DOC_PATH, 'utf8')).toBe(renderReferenceDoc());
   });
 
   it('no other source file names an app setting the model does not define', () => {
