@@ -127,6 +127,13 @@ function prefixMap(z: Z): Zod.ZodType<Record<string, string>> {
   return z.record(z.string().min(1, 'a server name must not be empty'), prefixSchema(z)).transform((m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k.toLowerCase(), v])));
 }
 
+/** A numeric setting: its limits are written once and both the schema and Bicep read them. */
+const numberSetting = (o: { key: SettingKey; env: string; flag: string; arg: string; default: string; min: number; max: number; whole: boolean; description: string }): Setting => ({
+  key: o.key, env: o.env, app: true, default: o.default, min: o.min, max: o.max, description: o.description,
+  cli: { flag: o.flag, arg: o.arg },
+  schema: (z) => numeric(z, o.min, o.max, o.whole),
+});
+
 /** A storage connection as typed on the command line (the app form is read by storage-connection.ts). */
 function storageSchema(z: Z): Zod.ZodType<string> {
   return z.string().refine((v) => /^https?:\/\/[^;\s]+$/.test(v) || /(^|;)(AccountName|BlobEndpoint)=|UseDevelopmentStorage=true/i.test(v), 'must be https://<account>.blob.core.windows.net or a storage connection string (AccountName=…;AccountKey=… or BlobEndpoint=…)');
@@ -177,12 +184,11 @@ export const SETTINGS: readonly Setting[] = [
       return [item.slice(0, eq), item.slice(eq + 1)];
     }))),
   },
-  {
-    key: 'statementCap', env: 'PGAUDIT_STATEMENT_CAP', app: true, default: String(DEFAULT_STATEMENT_CAP), min: MIN_STATEMENT_CAP, max: MAX_STATEMENT_CAP,
-    cli: { flag: '--statement-cap', arg: 'chars' },
+  numberSetting({
+    key: 'statementCap', env: 'PGAUDIT_STATEMENT_CAP', default: String(DEFAULT_STATEMENT_CAP), min: MIN_STATEMENT_CAP, max: MAX_STATEMENT_CAP, whole: true,
+    flag: '--statement-cap', arg: 'chars',
     description: 'cap for Statement, Message, Detail and Parameter (Log Analytics cuts fields at 64 KB)',
-    schema: (z) => numeric(z, MIN_STATEMENT_CAP, MAX_STATEMENT_CAP, true),
-  },
+  }),
   {
     key: 'redactPatterns', env: 'PGAUDIT_REDACT_PATTERNS', app: true, default: '[]',
     cli: { flag: '--redact', arg: 'pattern', repeatable: true },
@@ -190,42 +196,36 @@ export const SETTINGS: readonly Setting[] = [
     schema: (z) => json(z, redactList(z), '["api_key=\\\\w+"]'),
     fromCli: (items) => JSON.stringify(items),
   },
-  {
-    key: 'graceMinutes', env: 'PGAUDIT_GRACE_MINUTES', app: true, default: '15', min: 0, max: 180,
-    cli: { flag: '--grace-minutes', arg: 'minutes' },
+  numberSetting({
+    key: 'graceMinutes', env: 'PGAUDIT_GRACE_MINUTES', default: '15', min: 0, max: 180, whole: true,
+    flag: '--grace-minutes', arg: 'minutes',
     description: 'how long after its hour a blob may still grow',
-    schema: (z) => numeric(z, 0, 180, true),
-  },
-  {
-    key: 'flushMb', env: 'PGAUDIT_FLUSH_MB', app: true, default: '8', min: 0.1, max: 64,
-    cli: { flag: '--flush-mb', arg: 'mb' },
+  }),
+  numberSetting({
+    key: 'flushMb', env: 'PGAUDIT_FLUSH_MB', default: '8', min: 0.1, max: 64, whole: false,
+    flag: '--flush-mb', arg: 'mb',
     description: 'upload (and checkpoint) when this many MB of rows are pending',
-    schema: (z) => numeric(z, 0.1, 64, false),
-  },
-  {
-    key: 'concurrency', env: 'PGAUDIT_CONCURRENCY', app: true, default: '4', min: 1, max: 64,
-    cli: { flag: '--concurrency', arg: 'n' },
+  }),
+  numberSetting({
+    key: 'concurrency', env: 'PGAUDIT_CONCURRENCY', default: '4', min: 1, max: 64, whole: true,
+    flag: '--concurrency', arg: 'n',
     description: 'servers shipped in parallel by one run',
-    schema: (z) => numeric(z, 1, 64, true),
-  },
-  {
-    key: 'uploadTimeoutSeconds', env: 'PGAUDIT_UPLOAD_TIMEOUT_SECONDS', app: true, default: '60', min: 1, max: 600,
-    cli: { flag: '--upload-timeout-seconds', arg: 'seconds' },
+  }),
+  numberSetting({
+    key: 'uploadTimeoutSeconds', env: 'PGAUDIT_UPLOAD_TIMEOUT_SECONDS', default: '60', min: 1, max: 600, whole: true,
+    flag: '--upload-timeout-seconds', arg: 'seconds',
     description: 'one upload attempt is abandoned (and retried) after this long without an answer',
-    schema: (z) => numeric(z, 1, 600, true),
-  },
-  {
-    key: 'uploadAttempts', env: 'PGAUDIT_UPLOAD_ATTEMPTS', app: true, default: '6', min: 1, max: 20,
-    cli: { flag: '--upload-attempts', arg: 'n' },
+  }),
+  numberSetting({
+    key: 'uploadAttempts', env: 'PGAUDIT_UPLOAD_ATTEMPTS', default: '6', min: 1, max: 20, whole: true,
+    flag: '--upload-attempts', arg: 'n',
     description: 'attempts of one request on 408/429/5xx, network errors and timeouts (backoff 1 s doubling, or Retry-After) before the run stops; nothing is dead-lettered for these',
-    schema: (z) => numeric(z, 1, 20, true),
-  },
-  {
-    key: 'runBudgetMinutes', env: 'PGAUDIT_RUN_BUDGET_MINUTES', app: true, default: '8', min: 0, max: 1440,
-    cli: { flag: '--run-budget-minutes', arg: 'minutes' },
+  }),
+  numberSetting({
+    key: 'runBudgetMinutes', env: 'PGAUDIT_RUN_BUDGET_MINUTES', default: '8', min: 0, max: 1440, whole: true,
+    flag: '--run-budget-minutes', arg: 'minutes',
     description: 'a run stops at a checkpoint and gives up its leases after this long (0: no limit); the next run resumes',
-    schema: (z) => numeric(z, 0, 1440, true),
-  },
+  }),
   {
     key: 'sweepSchedule', env: 'PGAUDIT_SWEEP_SCHEDULE', app: true, default: '0 */5 * * * *', cli: null,
     description: 'NCRONTAB (six fields) of the timer sweep',

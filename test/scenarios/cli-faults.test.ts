@@ -2,41 +2,26 @@
 // an outage makes `ship` exit 1 without dead-lettering; killing `ship` leaves no process behind.
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { STREAM_NAME } from '../../src/schema.js';
-import { caFile, runCli } from '../helpers/cli-process.js';
+import { runCli } from '../helpers/cli-process.js';
+import { closedPort } from '../helpers/closed-port.js';
 import { azuriteConnectionString } from '../support/azurite.js';
-import { startStack, TEST_RULE_ID, type Stack } from '../support/stack.js';
-import { append, appendBlob, LOGS } from './harness.js';
+import { TEST_RULE_ID } from '../support/stack.js';
+import { append, appendBlob, cliEnv, LOGS, stackPerFile } from './harness.js';
 import { bytesOf, hourBlob, serverPath, SessionScript } from './workload.js';
 
-let stack: Stack;
-let env: NodeJS.ProcessEnv;
-beforeAll(async () => {
-  stack = await startStack();
-  await stack.blobs.getContainerClient(LOGS).createIfNotExists();
-  env = { NODE_EXTRA_CA_CERTS: caFile(stack.ingestion.ca), PGAUDIT_LOGS_STORAGE: stack.azurite.connectionString };
-}, 30_000);
-afterAll(async () => {
-  await stack?.close();
-});
+const stack = stackPerFile();
+const env = (): NodeJS.ProcessEnv => cliEnv(stack);
 
 const target = (endpoint = stack.ingestion.endpoint, ruleId = TEST_RULE_ID) => ['--endpoint', endpoint, '--rule-id', ruleId, '--stream', STREAM_NAME];
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 describe('pgaudit-ingest check', () => {
   it('passes every check against working parts (and the empty upload ingests nothing)', async () => {
     const before = stack.ingestion.accepted.length;
-    const run = await runCli(['check', ...target()], env);
+    const run = await runCli(['check', ...target()], env());
     expect(run.stdout.split('\n').filter((l) => l.startsWith('ok   ')).map((l) => l.split(':')[0])).toEqual([
       `ok   ingestion ${STREAM_NAME}`, `ok   logs ${LOGS}`, 'ok   state pgaudit-state', 'ok   dead letters pgaudit-deadletter',
     ]);
@@ -52,7 +37,7 @@ describe('pgaudit-ingest check', () => {
     { name: 'a storage key the account refuses (403)', env: () => ({ PGAUDIT_LOGS_STORAGE: azuriteConnectionString(stack.azurite.port).replace(/AccountKey=[^;]+/, `AccountKey=${Buffer.from('wrong key').toString('base64')}`) }), args: () => target(), fail: /FAIL logs insights-logs-postgresqllogs: cannot read/, fix: /fix: the identity needs Storage Blob Data Reader on the logs account/ },
   ])('names the problem and its fix: $name', async ({ args, fault, fail, fix, env: extra }) => {
     if (fault) stack.ingestion.setOnRequest((rows) => (rows.length === 0 ? { status: fault } : null));
-    const run = await runCli(['check', ...args()], { ...env, ...extra?.() });
+    const run = await runCli(['check', ...args()], { ...env(), ...extra?.() });
     stack.ingestion.setOnRequest(undefined);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(fail);
@@ -61,7 +46,7 @@ describe('pgaudit-ingest check', () => {
   });
 
   it('an unreachable endpoint', async () => {
-    const run = await runCli(['check', ...target(`https://127.0.0.1:${await closedPort()}`)], env);
+    const run = await runCli(['check', ...target(`https://127.0.0.1:${await closedPort()}`)], env());
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/FAIL ingestion Custom-PgAudit_CL: no answer: .*ECONNREFUSED/);
     expect(run.stdout).toMatch(/fix: check PGAUDIT_INGESTION_ENDPOINT \(--endpoint\)/);
@@ -74,7 +59,7 @@ describe('pgaudit-ingest ship when the endpoint is down', () => {
     const s = new SessionScript('7b1.1', 771, 'kim', 'erp', new Date('2026-11-04T02:00:00Z'), server);
     await append(await appendBlob(stack, hourBlob(server, new Date('2026-11-04T02:00:00Z'))), bytesOf([...s.connect(), ...s.audit(5)]));
     stack.ingestion.setOnRequest((rows) => (rows.some((r) => r.ServerName === server) ? { status: 500 } : null));
-    const run = await runCli(['ship', '--prefix', serverPath(server), '--state-container', 'faults-state', '--deadletter-container', 'faults-dead', '--upload-attempts', '2', ...target()], env);
+    const run = await runCli(['ship', '--prefix', serverPath(server), '--state-container', 'faults-state', '--deadletter-container', 'faults-dead', '--upload-attempts', '2', ...target()], env());
     stack.ingestion.setOnRequest(undefined);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/error: .*PG-CLI-500.*upload failed 2 times \(last: HTTP 500/);
@@ -106,7 +91,7 @@ describe('killing the command', () => {
     stack.ingestion.setOnRequest((rows) => (rows.some((r) => r.ServerName === server) ? ((uploading = true), { delayMs: 30_000 }) : null));
     const marker = serverPath(server);
     const child = spawn(process.execPath, [path.resolve(import.meta.dirname, '../../bin/pgaudit-ingest.js'), 'ship', '--prefix', marker, '--state-container', 'kill-state', ...target()], {
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...env() },
       stdio: 'ignore',
     });
     try {

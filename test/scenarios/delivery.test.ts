@@ -1,13 +1,13 @@
 // Delivery scenarios over the real parts (Azurite, the real credential and ingestion client,
 // the contract-enforcing endpoint): every expected row arrives exactly once.
 import { InvocationContext } from '@azure/functions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { onBlobCreated, onSweep, startUp, useRuntime } from '../../src/app/function-runtime.js';
 import { loadSettings } from '../../src/config/settings.js';
 import { planLive as planWithProblems } from '../../src/ship/plan.js';
 import { runSweep } from '../../src/ship/sweep.js';
-import { startStack, TEST_RULE_ID, type Stack } from '../support/stack.js';
-import { acceptedFor, append, appendBlob, expectExactlyOnce, LOGS, scenario } from './harness.js';
+import { TEST_RULE_ID } from '../support/stack.js';
+import { acceptedFor, append, appendBlob, expectExactlyOnce, LOGS, scenario, stackPerFile } from './harness.js';
 import { bytesOf, hourBlob, serverPath, SessionScript } from './workload.js';
 
 /** The live plan; these scenarios have no unreadable server documents. */
@@ -17,13 +17,7 @@ async function planLive(...args: Parameters<typeof planWithProblems>): Promise<A
   return plan;
 }
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-}, 30_000);
-afterAll(async () => {
-  await stack?.close();
-});
+const stack = stackPerFile();
 
 const HOUR = new Date('2026-11-22T10:00:00Z');
 const at = (minutes: number): Date => new Date(HOUR.getTime() + minutes * 60_000);

@@ -1,12 +1,12 @@
 // Shared pieces of the delivery scenarios: a shipping context over the real stack, blob appends,
 // and the one assertion every scenario makes — each expected row arrived exactly once.
 import { randomUUID } from 'node:crypto';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { AppendBlobClient } from '@azure/storage-blob';
 import { createShipContext, type ShipClients, type ShipConfig, type ShipContext } from '../../src/ship/ship-context.js';
 import { STREAM_NAME } from '../../src/schema.js';
-import type { Stack } from '../support/stack.js';
-import { TEST_RULE_ID } from '../support/stack.js';
+import { caFile } from '../helpers/cli-process.js';
+import { startStack, TEST_RULE_ID, type Stack, type StackOptions } from '../support/stack.js';
 import { auditKey, type ExpectedAudit } from './workload.js';
 
 export const LOGS = 'insights-logs-postgresqllogs';
@@ -96,4 +96,34 @@ export function expectExactlyOnce(rows: Record<string, unknown>[], expected: rea
   }
   if (opts.otherRows !== undefined) expect(unique.length - audits.length).toBe(opts.otherRows);
   expect(unique.filter((r) => r.EventType === 'UNPARSED' || r.EventType === 'GAP')).toEqual([]);
+}
+
+/**
+ * The real stack of this test file: started in beforeAll (with the logs container), closed in
+ * afterAll. The returned object stands for it from then on (it may only be used inside tests).
+ */
+export function stackPerFile(options?: StackOptions): Stack {
+  let current: Stack | null = null;
+  beforeAll(async () => {
+    current = await startStack(options);
+    await current.blobs.getContainerClient(LOGS).createIfNotExists();
+  }, 30_000);
+  afterAll(async () => {
+    await current?.close();
+  });
+  return new Proxy({} as Stack, {
+    get(_target, property) {
+      if (!current) throw new Error('the stack starts in beforeAll: use it inside tests');
+      return Reflect.get(current, property) as unknown;
+    },
+  });
+}
+
+const caFiles = new Map<string, string>();
+
+/** The environment of the CLI as a separate process: it trusts the endpoint and finds the logs. */
+export function cliEnv(stack: Stack): NodeJS.ProcessEnv {
+  const ca = stack.ingestion.ca;
+  if (!caFiles.has(ca)) caFiles.set(ca, caFile(ca));
+  return { NODE_EXTRA_CA_CERTS: caFiles.get(ca), PGAUDIT_LOGS_STORAGE: stack.azurite.connectionString };
 }

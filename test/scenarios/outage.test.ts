@@ -2,37 +2,22 @@
 // forever, one that is unreachable, one that never answers. In each case nothing is
 // dead-lettered, the checkpoint stays where the last complete write left it, the run reports the
 // stop, the lease is released, and after recovery every row arrives exactly once.
-import { createServer } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultCredential, logsIngestionClient } from '../../src/config/azure-clients.js';
 import { planFromListing } from '../../src/ship/plan.js';
 import { runSweep } from '../../src/ship/sweep.js';
 import { StateStore } from '../../src/state/state-store.js';
+import { closedPort } from '../helpers/closed-port.js';
 import { trustingClientOptions } from '../support/logs-ingestion-endpoint.js';
-import { startStack, type Stack } from '../support/stack.js';
-import { acceptedFor, append, appendBlob, expectExactlyOnce, scenario, type Scenario } from './harness.js';
+import { acceptedFor, append, appendBlob, expectExactlyOnce, scenario, stackPerFile, type Scenario } from './harness.js';
 import { bytesOf, hourBlob, serverPath, SessionScript } from './workload.js';
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-}, 30_000);
-afterAll(async () => {
-  await stack?.close();
-});
+const stack = stackPerFile();
 
 const HOUR = new Date('2026-11-05T10:00:00Z');
 const at = (minutes: number): Date => new Date(HOUR.getTime() + minutes * 60_000);
 const FAST = { now: () => at(30), flushBytes: 20_000, uploadAttempts: 3, sinkOptions: { retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 50, retryStatuses: [408, 429] } } };
 
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 async function ship(sc: Scenario, server: string) {
   return runSweep(await planFromListing(sc.ctx.deps.source, serverPath(server)), sc.ctx.deps);
@@ -67,21 +52,27 @@ async function halfShipped(sc: Scenario, server: string): Promise<{ s: SessionSc
   return { s, name, offset };
 }
 
+/** The stop every outage must end in: the code, no dead letter, the checkpoint unmoved, the lease free. */
+async function expectStopped(down: Awaited<ReturnType<typeof ship>>, sc: Scenario, server: string, checkpoint: { name: string; offset: number }, detail: RegExp): Promise<void> {
+  expect(down.errors.map((e) => e.code)).toEqual(['IngestionUnavailable']);
+  expect(down.errors[0]!.message).toMatch(detail);
+  expect(down.errors[0]!.hint).toMatch(/nothing was dead-lettered/);
+  expect(down.stoppedBy?.code).toBe('IngestionUnavailable');
+  expect(down.deadLettered).toBe(0);
+  expect(await deadLetterCount(sc)).toBe(0);
+  expect(await offsetOf(sc, checkpoint.name)).toBe(checkpoint.offset);
+  expect(await leaseState(sc, server)).toBe('available');
+}
+
 describe('an outage stops the run; nothing is dead-lettered', () => {
   it('500 forever: the run stops with IngestionUnavailable, the checkpoint stays, recovery ships exactly once', async () => {
     const server = 'pg-out-500';
     const sc = await scenario(stack, FAST);
-    const { s, name, offset } = await halfShipped(sc, server);
+    const { s, ...checkpoint } = await halfShipped(sc, server);
     stack.ingestion.setOnRequest((rows) => (rows.some((r) => r.ServerName === server) ? { status: 500 } : null));
     const down = await ship(sc, server);
     stack.ingestion.setOnRequest(undefined);
-    expect(down.errors.map((e) => e.code)).toEqual(['IngestionUnavailable']);
-    expect(down.errors[0]!.hint).toMatch(/nothing was dead-lettered/);
-    expect(down.stoppedBy?.code).toBe('IngestionUnavailable');
-    expect(down.deadLettered).toBe(0);
-    expect(await deadLetterCount(sc)).toBe(0);
-    expect(await offsetOf(sc, name)).toBe(offset);
-    expect(await leaseState(sc, server)).toBe('available');
+    await expectStopped(down, sc, server, checkpoint, /upload failed 3 times \(last: HTTP 500/);
 
     expect((await ship(sc, server)).errors).toEqual([]);
     expectExactlyOnce(acceptedFor(stack, server), s.expected, { otherRows: 2 });
@@ -90,20 +81,14 @@ describe('an outage stops the run; nothing is dead-lettered', () => {
   it('an unreachable endpoint (closed port): the same stop, then exactly once from a working endpoint', async () => {
     const server = 'pg-out-closed';
     const sc = await scenario(stack, FAST);
-    const { s, name, offset } = await halfShipped(sc, server);
+    const { s, ...checkpoint } = await halfShipped(sc, server);
     const unreachable = logsIngestionClient(`https://127.0.0.1:${await closedPort()}`, defaultCredential(undefined), trustingClientOptions(stack.ingestion));
     const broken = await scenario(
       stack,
       { ...FAST, stateContainer: sc.ctx.store.container.containerName, deadLetterContainer: sc.ctx.deadLetters.container.containerName },
       { ...stack.clients(), ingestion: unreachable },
     );
-    const down = await ship(broken, server);
-    expect(down.errors.map((e) => e.code)).toEqual(['IngestionUnavailable']);
-    expect(down.errors[0]!.message).toMatch(/network: .*ECONNREFUSED/);
-    expect(down.deadLettered).toBe(0);
-    expect(await deadLetterCount(sc)).toBe(0);
-    expect(await offsetOf(sc, name)).toBe(offset);
-    expect(await leaseState(sc, server)).toBe('available');
+    await expectStopped(await ship(broken, server), sc, server, checkpoint, /network: .*ECONNREFUSED/);
 
     expect((await ship(sc, server)).errors).toEqual([]);
     expectExactlyOnce(acceptedFor(stack, server), s.expected, { otherRows: 2 });
@@ -112,16 +97,13 @@ describe('an outage stops the run; nothing is dead-lettered', () => {
   it('an endpoint that never answers: each attempt times out, the run stops within its attempts, the lease is free at once', async () => {
     const server = 'pg-out-hang';
     const sc = await scenario(stack, { ...FAST, uploadTimeoutMs: 300 });
-    const { s, name, offset } = await halfShipped(sc, server);
+    const { s, ...checkpoint } = await halfShipped(sc, server);
     stack.ingestion.setOnRequest((rows) => (rows.some((r) => r.ServerName === server) ? { delayMs: 20_000 } : null));
     const started = Date.now();
     const down = await ship(sc, server);
     stack.ingestion.setOnRequest(undefined);
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(down.errors.map((e) => e.code)).toEqual(['IngestionUnavailable']);
-    expect(down.errors[0]!.message).toMatch(/timeout/);
-    expect(await offsetOf(sc, name)).toBe(offset);
-    expect(await leaseState(sc, server)).toBe('available');
+    await expectStopped(down, sc, server, checkpoint, /timeout/);
 
     // The abandoned requests may still have been answered late: re-sent rows carry the same RecordId.
     await new Promise((r) => setTimeout(r, 200));

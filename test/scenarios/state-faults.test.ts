@@ -2,22 +2,15 @@
 // whose document cannot be read stops alone (named blob, lease released) while the others ship;
 // an old version is migrated; a lost checkpoint or document is announced before anything is
 // re-read; `status` reports the bad document instead of printing NaN.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { planFromListing, planLive } from '../../src/ship/plan.js';
 import { runSweep } from '../../src/ship/sweep.js';
 import { StateStore } from '../../src/state/state-store.js';
-import { caFile, runCli } from '../helpers/cli-process.js';
-import { startStack, type Stack } from '../support/stack.js';
-import { acceptedFor, append, appendBlob, expectExactlyOnce, scenario, type Scenario } from './harness.js';
+import { runCli } from '../helpers/cli-process.js';
+import { acceptedFor, append, appendBlob, cliEnv, expectExactlyOnce, scenario, stackPerFile, type Scenario } from './harness.js';
 import { bytesOf, hourBlob, serverPath, SessionScript } from './workload.js';
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-}, 30_000);
-afterAll(async () => {
-  await stack?.close();
-});
+const stack = stackPerFile();
 
 const HOUR = new Date('2026-11-06T08:00:00Z');
 const at = (minutes: number): Date => new Date(HOUR.getTime() + minutes * 60_000);
@@ -78,8 +71,7 @@ describe('a server document this release cannot read', () => {
     expect(live.problems.map((p) => p.blob)).toEqual([StateStore.serverDocName(serverPath(broken))]);
     expect(live.plan.has(serverPath(healthy))).toBe(true);
 
-    const env = { NODE_EXTRA_CA_CERTS: caFile(stack.ingestion.ca), PGAUDIT_LOGS_STORAGE: stack.azurite.connectionString };
-    const status = await runCli(['status', '--prefix', serverPath(broken), '--state-container', sc.ctx.store.container.containerName, '--json'], env);
+    const status = await runCli(['status', '--prefix', serverPath(broken), '--state-container', sc.ctx.store.container.containerName, '--json'], cliEnv(stack));
     expect(status.code).toBe(1);
     expect(status.stderr).toMatch(problem);
     expect(status.stdout + status.stderr).not.toMatch(/NaN/);
