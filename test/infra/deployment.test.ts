@@ -24,6 +24,8 @@ function appSettings(params: Record<string, unknown>): Record<string, string> {
 }
 
 describe('function app settings', () => {
+  // A few fields of loadSettings only (its result is the TypeScript side's to shape): the DCR,
+  // the stream, the two identity-based storage connections and the prefixes.
   it('are accepted by loadSettings and wire the DCR, identity-based storage and prefixes', (ctx) => {
     requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
     const env = appSettings(WIRED);
@@ -31,8 +33,8 @@ describe('function app settings', () => {
     expect(s.endpoint).toBe(FAKE.ingestionEndpoint);
     expect(s.ruleId).toBe(FAKE.immutableId);
     expect(s.stream).toBe(STREAM_NAME);
-    expect(s.managedIdentityClientId).toBe(FAKE.clientId);
-    for (const storage of [s.logsStorage, s.stateStorage]) expect(storage).toMatchObject({ kind: 'identity', clientId: FAKE.clientId, managedIdentity: true });
+    expect(s.logsStorage).toMatchObject({ kind: 'identity', blobServiceUri: env.PGAUDIT_LOGS_STORAGE__blobServiceUri, clientId: FAKE.clientId, managedIdentity: true });
+    expect(s.stateStorage).toMatchObject({ kind: 'identity', blobServiceUri: env.PGAUDIT_STATE_STORAGE__blobServiceUri, clientId: FAKE.clientId, managedIdentity: true });
     expect(s.logLinePrefix).toBe('%t-%c-');
     expect(s.serverLogLinePrefixes).toEqual({ other: '%m [%p] ', 'pgprod-01': '%m [%p] %c %l %q%u@%d %a %r ' });
   });
