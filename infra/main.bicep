@@ -19,7 +19,7 @@ param location string = resourceGroup().location
 param identityName string = ''
 @description('Name of the Flex Consumption plan; empty: plan-pgaudit-<token>.')
 param planName string = ''
-@description('Name of the function app (global: <name>.azurewebsites.net, at most 32 characters); empty: func-pgaudit-<token>.')
+@description('Name of the function app (global: <name>.azurewebsites.net; at most 32 characters, the length of the host id); empty: func-pgaudit-<token>.')
 @maxLength(32)
 param functionAppName string = ''
 @description('Name of the function\'s own storage account (host, deployment package, checkpoints, leases, dead letters); empty: stpgaudit<token>.')
@@ -217,8 +217,8 @@ module roles 'modules/roles.bicep' = {
   }
 }
 
-// One entry per setting the deployment decides (keys of infra/generated/settings.json); the module
-// writes every setting of that file, with its default where this object has no value.
+// The value of each app setting this deployment sets, by key of infra/generated/settings.json; the
+// module writes every setting of that file, with the file's default where this object has none.
 var settingValues = {
   ingestionEndpoint: monitoring.outputs.ingestionEndpoint
   dcrImmutableId: monitoring.outputs.dcrImmutableId

@@ -20,7 +20,7 @@ const NAMED = [
   { type: 'Microsoft.Storage/storageAccounts', param: 'logsStorageAccountName', abbr: 'storageStorageAccounts', max: 24, global: true, pick: 'logs' },
   { type: 'Microsoft.OperationalInsights/workspaces', param: 'workspaceName', abbr: 'operationalInsightsWorkspaces', max: 63 },
   { type: 'Microsoft.Insights/components', param: 'appInsightsName', abbr: 'insightsComponents', max: 255 },
-  { type: 'Microsoft.Insights/dataCollectionRules', param: 'dcrName', abbr: 'insightsDataCollectionRules', max: 64 },
+  { type: 'Microsoft.Insights/dataCollectionRules', param: 'dcrName', abbr: 'insightsDataCollectionRules', max: 44 },
   { type: 'Microsoft.Insights/actionGroups', param: 'actionGroupName', abbr: 'insightsActionGroups', max: 260 },
   { type: 'Microsoft.OperationalInsights/queryPacks', param: 'queryPackName', abbr: 'operationalInsightsQueryPacks', max: 260 },
 ] as const;
