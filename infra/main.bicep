@@ -1,13 +1,45 @@
-// pgaudit-ingest: everything next to an existing Flexible Server, deployed by `azd up` at
-// resource-group scope. The Event Grid subscription is a second stage (eventgrid.bicep, run by
-// scripts/azd/postdeploy.sh) because it needs a key that exists only after the code is deployed.
+// pgaudit-ingest next to an existing Flexible Server, deployed by `azd up` at resource-group scope.
+// The Event Grid subscription is a second stage (eventgrid.bicep, run by scripts/azd/postdeploy.sh):
+// it needs a key that exists only after the code is deployed. Every parameter has an azd variable in
+// main.parameters.json (docs/deploy.md); app settings come from infra/generated/settings.json.
 targetScope = 'resourceGroup'
 
-@minLength(3)
-@maxLength(20)
-@description('Short name used in resource names (the azd environment name).')
+import { existingOr, nameOr, serverPrefixMap, wiredServerName } from 'lib.bicep'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment; with the subscription and resource group it seeds the token that makes generated names unique.')
 param environmentName string
+@description('Region of the resources (the DCR follows the workspace\'s region).')
 param location string = resourceGroup().location
+
+// Names: empty means generated (abbreviation + resourceToken), so teams using the same environment
+// name in other subscriptions or resource groups never collide on global app and storage names.
+@description('Name of the user-assigned managed identity; empty: id-pgaudit-<token>.')
+param identityName string = ''
+@description('Name of the Flex Consumption plan; empty: plan-pgaudit-<token>.')
+param planName string = ''
+@description('Name of the function app (global: <name>.azurewebsites.net; at most 32 characters, the length of the host id); empty: func-pgaudit-<token>.')
+@maxLength(32)
+param functionAppName string = ''
+@description('Name of the function\'s own storage account (host, deployment package, checkpoints, leases, dead letters); empty: stpgaudit<token>.')
+@maxLength(24)
+param stateStorageAccountName string = ''
+@description('Name of the logs storage account created when existingLogsStorageAccountName is empty; empty: stlogs<token>.')
+@maxLength(24)
+param logsStorageAccountName string = ''
+@description('Name of the Log Analytics workspace created when existingWorkspaceId is empty; empty: log-pgaudit-<token>.')
+param workspaceName string = ''
+@description('Name of the Application Insights component; empty: appi-pgaudit-<token>.')
+param appInsightsName string = ''
+@description('Name of the Data Collection Rule; empty: dcr-pgaudit-<token>.')
+param dcrName string = ''
+@description('Name of the alert action group; empty: ag-pgaudit-<token>.')
+param actionGroupName string = ''
+@description('Name of the query pack with the saved queries; empty: pack-pgaudit-<token>.')
+param queryPackName string = ''
+@description('Name of the Event Grid system topic on the logs account (one per account: give an existing one\'s name); empty: evgt-<logs account>. Used by the postdeploy hook.')
+param eventGridSystemTopicName string = ''
 
 @description('Resource id of an existing Log Analytics workspace (any resource group you can deploy to); empty creates one here.')
 param existingWorkspaceId string = ''
@@ -22,21 +54,53 @@ param retentionInDays int = 90
 @maxValue(4383)
 @description('Total retention of PgAudit_CL in days, including the long-term (archive) part.')
 param totalRetentionInDays int = 365
-
-@description('Existing storage account in this resource group that receives the servers\' diagnostic logs; empty creates one.')
+@description('Existing storage account in this resource group that receives the servers\' diagnostic logs; empty creates one. The function may only read it.')
 param existingLogsStorageAccountName string = ''
-@description('log_line_prefix of the servers (Flexible Server default %t-%c-); PGAUDIT_LOG_LINE_PREFIX.')
-param logLinePrefix string = '%t-%c-'
-@description('Per-server log_line_prefix keyed by server name; PGAUDIT_SERVER_LOG_LINE_PREFIXES.')
-param serverLogLinePrefixes object = {}
-@description('NCRONTAB (six fields) of the sweep that reads growing blobs; PGAUDIT_SWEEP_SCHEDULE.')
-param sweepSchedule string = '0 */5 * * * *'
 @minValue(1)
 @maxValue(1000)
+@description('Most instances the Flex Consumption app scales out to.')
 param maximumInstanceCount int = 40
 
-@description('Wire an existing Flexible Server in this resource group: diagnostic setting, pgAudit parameters, log_line_prefix.')
+// Settings of the app that a user tunes. Defaults and limits equal infra/generated/settings.json
+// (test/infra/settings.test.ts): Bicep decorators take only literals, so the test keeps them equal.
+@description('PGAUDIT_LOG_LINE_PREFIX: log_line_prefix of the servers (Flexible Server default %t-%c-).')
+param logLinePrefix string = '%t-%c-'
+@description('PGAUDIT_SERVER_LOG_LINE_PREFIXES: log_line_prefix of single servers, by server name (a wired server is added).')
+param serverLogLinePrefixes serverPrefixMap = {}
+@minValue(100)
+@maxValue(60000)
+@description('PGAUDIT_STATEMENT_CAP: cap in characters for Statement, Message, Detail and Parameter.')
+param statementCap int = 32000
+@description('PGAUDIT_REDACT_PATTERNS: extra redaction regexes (`re` or `/re/flags`; a group named "secret" limits the cut).')
+param redactPatterns string[] = []
+@minValue(0)
+@maxValue(180)
+@description('PGAUDIT_GRACE_MINUTES: how long after its hour a blob may still grow.')
+param graceMinutes int = 15
+@description('PGAUDIT_FLUSH_MB: MB of pending rows that start an upload, a decimal from 0.1 to 64 as text (Bicep has no decimal type; the app checks the range at start-up).')
+param flushMb string = '8'
+@minValue(1)
+@maxValue(64)
+@description('PGAUDIT_CONCURRENCY: servers shipped in parallel by one run.')
+param concurrency int = 4
+@minValue(1)
+@maxValue(600)
+@description('PGAUDIT_UPLOAD_TIMEOUT_SECONDS: an upload attempt without an answer for this long is abandoned and retried.')
+param uploadTimeoutSeconds int = 60
+@minValue(0)
+@maxValue(1440)
+@description('PGAUDIT_RUN_BUDGET_MINUTES: a run stops at a checkpoint after this long (0: no limit); the next run resumes.')
+param runBudgetMinutes int = 8
+@description('PGAUDIT_SWEEP_SCHEDULE: NCRONTAB (six fields) of the timer sweep.')
+param sweepSchedule string = '0 */5 * * * *'
+@minLength(3)
+@maxLength(63)
+@description('PGAUDIT_LOGS_CONTAINER: container of the diagnostic blobs; the Event Grid subscription filters on the same name. Azure diagnostic settings always write insights-logs-postgresqllogs.')
+param logsContainer string = 'insights-logs-postgresqllogs'
+
+@description('Wire an existing Flexible Server in this resource group: diagnostic setting, pgAudit parameters, log_line_prefix. Needs flexibleServerName.')
 param wireServer bool = false
+@description('Name of the Flexible Server to wire (same resource group); required when wireServer is true.')
 param flexibleServerName string = ''
 @description('log_line_prefix set on a wired server: names session, line, user, database, application and client.')
 param wiredServerLogLinePrefix string = '%m [%p] %c %l %q%u@%d %a %r '
@@ -44,8 +108,13 @@ param wiredServerLogLinePrefix string = '%m [%p] %c %l %q%u@%d %a %r '
 param azureExtensions string = 'PGAUDIT'
 @description('Complete shared_preload_libraries for a wired server (replaces the list: keep your existing entries).')
 param sharedPreloadLibraries string = 'pg_cron,pg_stat_statements,pgaudit'
+@description('pgaudit.log of a wired server: the statement classes audited.')
 param pgauditLog string = 'ddl, role, write, misc_set'
+@allowed(['on', 'off'])
+@description('pgaudit.log_parameter of a wired server.')
 param pgauditLogParameter string = 'on'
+@allowed(['on', 'off'])
+@description('pgaudit.log_rows of a wired server.')
 param pgauditLogRows string = 'on'
 
 @description('Email for alert notifications; empty creates the action group without receivers.')
@@ -59,23 +128,44 @@ param changeWindowStartHour int = 22
 @description('Change window end hour (UTC, exclusive); a window may wrap past midnight.')
 param changeWindowEndHour int = 4
 @description('Users allowed to run DDL (inside the window); empty: the window alone decides.')
-param ddlUsers array = ['migrations']
+param ddlUsers string[] = ['migrations']
 @minValue(1)
 @description('Failed logins from one client within 15 minutes that raise an alert.')
 param authFailureThreshold int = 10
 @description('Tables whose reads alert, schema-qualified as pgAudit names them (e.g. public.accounts); empty: no rule.')
-param sensitiveTables array = []
+param sensitiveTables string[] = []
 
-var baseName = toLower(environmentName)
+var abbrs = loadJsonContent('abbreviations.json')
+var settingsModel = loadJsonContent('generated/settings.json').settings
+var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
+var tags = { 'azd-env-name': environmentName }
+var logsStorageName = existingOr(existingLogsStorageAccountName, logsStorageAccountName, 'existingLogsStorageAccountName', 'logsStorageAccountName', '${abbrs.storageStorageAccounts}logs${resourceToken}')
+var names = {
+  identity: nameOr(identityName, '${abbrs.managedIdentityUserAssignedIdentities}pgaudit-${resourceToken}')
+  plan: nameOr(planName, '${abbrs.webServerFarms}pgaudit-${resourceToken}')
+  functionApp: nameOr(functionAppName, '${abbrs.webSitesFunctions}pgaudit-${resourceToken}')
+  stateStorage: nameOr(stateStorageAccountName, '${abbrs.storageStorageAccounts}pgaudit${resourceToken}')
+  logsStorage: logsStorageName
+  workspace: existingOr(empty(existingWorkspaceId) ? '' : last(split(existingWorkspaceId, '/')), workspaceName, 'existingWorkspaceId', 'workspaceName', '${abbrs.operationalInsightsWorkspaces}pgaudit-${resourceToken}')
+  appInsights: nameOr(appInsightsName, '${abbrs.insightsComponents}pgaudit-${resourceToken}')
+  dcr: nameOr(dcrName, '${abbrs.insightsDataCollectionRules}pgaudit-${resourceToken}')
+  actionGroup: nameOr(actionGroupName, '${abbrs.insightsActionGroups}pgaudit-${resourceToken}')
+  queryPack: nameOr(queryPackName, '${abbrs.operationalInsightsQueryPacks}pgaudit-${resourceToken}')
+  eventGridSystemTopic: nameOr(eventGridSystemTopicName, '${abbrs.eventGridSystemTopics}${logsStorageName}')
+}
+// Checked on every deployment that wires a server (the function's prefixes and the wiring module
+// both read it), so the mistake stops the deployment with a message instead of a half-wired server.
+var wiredServer = wiredServerName(wireServer, flexibleServerName, logsContainer, settingsModel.logsContainer.default)
 // The wired server's prefix joins the per-server map (the function looks servers up in lower case).
-var prefixes = wireServer ? union(serverLogLinePrefixes, { '${toLower(flexibleServerName)}': wiredServerLogLinePrefix }) : serverLogLinePrefixes
+var prefixes = wireServer ? union(serverLogLinePrefixes, { '${toLower(wiredServer)}': wiredServerLogLinePrefix }) : serverLogLinePrefixes
 // The workspace module runs in the workspace's own subscription and resource group; a new
 // workspace is created here (the synthesized id only supplies this deployment's scope).
-var workspaceParts = split(empty(existingWorkspaceId) ? '${resourceGroup().id}/providers/Microsoft.OperationalInsights/workspaces/' : existingWorkspaceId, '/')
+var workspaceParts = split(empty(existingWorkspaceId) ? '${resourceGroup().id}/providers/Microsoft.OperationalInsights/workspaces/${names.workspace}' : existingWorkspaceId, '/')
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
-  name: 'id-${baseName}'
+  name: names.identity
   location: location
+  tags: tags
 }
 
 module workspace 'modules/workspace.bicep' = {
@@ -83,8 +173,9 @@ module workspace 'modules/workspace.bicep' = {
   scope: resourceGroup(workspaceParts[2], workspaceParts[4])
   params: {
     location: location
-    baseName: baseName
-    existingWorkspaceName: workspaceParts[8]
+    tags: tags
+    workspaceName: workspaceParts[8]
+    createWorkspace: empty(existingWorkspaceId)
     tablePlan: tablePlan
     retentionInDays: retentionInDays
     totalRetentionInDays: totalRetentionInDays
@@ -95,7 +186,9 @@ module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
   params: {
     location: location
-    baseName: baseName
+    tags: tags
+    dcrName: names.dcr
+    appInsightsName: names.appInsights
     workspaceId: workspace.outputs.workspaceId
     workspaceLocation: workspace.outputs.workspaceLocation
     tableName: workspace.outputs.tableName // the DCR waits for the table
@@ -104,7 +197,13 @@ module monitoring 'modules/monitoring.bicep' = {
 
 module storage 'modules/storage.bicep' = {
   name: 'storage'
-  params: { location: location, baseName: baseName, existingLogsStorageAccountName: existingLogsStorageAccountName }
+  params: {
+    location: location
+    tags: tags
+    stateAccountName: names.stateStorage
+    logsAccountName: names.logsStorage
+    createLogsAccount: empty(existingLogsStorageAccountName)
+  }
 }
 
 module roles 'modules/roles.bicep' = {
@@ -113,30 +212,45 @@ module roles 'modules/roles.bicep' = {
     principalId: identity.properties.principalId
     dcrName: monitoring.outputs.dcrName
     appInsightsName: monitoring.outputs.appInsightsName
-    hostAccountName: storage.outputs.hostAccountName
+    stateAccountName: storage.outputs.stateAccountName
     logsAccountName: storage.outputs.logsAccountName
   }
+}
+
+// The value of each app setting this deployment sets, by key of infra/generated/settings.json; the
+// module writes every setting of that file, with the file's default where this object has none.
+var settingValues = {
+  ingestionEndpoint: monitoring.outputs.ingestionEndpoint
+  dcrImmutableId: monitoring.outputs.dcrImmutableId
+  streamName: loadJsonContent('generated/pgaudit-columns.json').streamName
+  logsContainer: logsContainer
+  logLinePrefix: logLinePrefix
+  serverLogLinePrefixes: string(prefixes)
+  statementCap: string(statementCap)
+  redactPatterns: string(redactPatterns)
+  graceMinutes: string(graceMinutes)
+  flushMb: flushMb
+  concurrency: string(concurrency)
+  uploadTimeoutSeconds: string(uploadTimeoutSeconds)
+  runBudgetMinutes: string(runBudgetMinutes)
+  sweepSchedule: sweepSchedule
+  clientId: identity.properties.clientId
 }
 
 module functionApp 'modules/function-app.bicep' = {
   name: 'function-app'
   params: {
     location: location
-    baseName: baseName
+    tags: tags
+    planName: names.plan
+    functionAppName: names.functionApp
     identityId: identity.id
     identityClientId: identity.properties.clientId
-    hostBlobEndpoint: storage.outputs.hostBlobEndpoint
-    hostQueueEndpoint: storage.outputs.hostQueueEndpoint
-    hostTableEndpoint: storage.outputs.hostTableEndpoint
+    stateBlobEndpoint: storage.outputs.stateBlobEndpoint
     deploymentContainer: storage.outputs.deploymentContainer
     logsBlobEndpoint: storage.outputs.logsBlobEndpoint
-    logsQueueEndpoint: storage.outputs.logsQueueEndpoint
     appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
-    ingestionEndpoint: monitoring.outputs.ingestionEndpoint
-    dcrImmutableId: monitoring.outputs.dcrImmutableId
-    logLinePrefix: logLinePrefix
-    serverLogLinePrefixes: prefixes
-    sweepSchedule: sweepSchedule
+    settingValues: settingValues
     maximumInstanceCount: maximumInstanceCount
   }
   dependsOn: [roles] // the app starts with its identity already allowed in (storage, DCR, telemetry)
@@ -145,7 +259,7 @@ module functionApp 'modules/function-app.bicep' = {
 module wiring 'modules/postgres-wiring.bicep' = if (wireServer) {
   name: 'postgres-wiring'
   params: {
-    serverName: flexibleServerName
+    serverName: wiredServer
     logsAccountId: storage.outputs.logsAccountId
     logLinePrefix: wiredServerLogLinePrefix
     azureExtensions: azureExtensions
@@ -160,7 +274,11 @@ module alerting 'modules/alerts.bicep' = {
   name: 'alerts'
   params: {
     location: location
-    baseName: baseName
+    tags: tags
+    actionGroupName: names.actionGroup
+    queryPackName: names.queryPack
+    rulePrefix: '${abbrs.insightsScheduledQueryRules}pgaudit-'
+    ruleSuffix: '-${resourceToken}'
     workspaceId: workspace.outputs.workspaceId
     alertEmail: alertEmail
     changeWindowStartHour: changeWindowStartHour
@@ -176,6 +294,8 @@ output AZURE_RESOURCE_GROUP string = resourceGroup().name
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
 output FUNCTION_HOST_NAME string = functionApp.outputs.defaultHostName
 output LOGS_STORAGE_ACCOUNT_NAME string = storage.outputs.logsAccountName
+output EVENTGRID_SYSTEM_TOPIC_NAME string = names.eventGridSystemTopic
+output PGAUDIT_LOGS_CONTAINER string = logsContainer
 output PGAUDIT_INGESTION_ENDPOINT string = monitoring.outputs.ingestionEndpoint
 output PGAUDIT_DCR_IMMUTABLE_ID string = monitoring.outputs.dcrImmutableId
 output LOG_ANALYTICS_WORKSPACE_ID string = workspace.outputs.workspaceId

@@ -3,7 +3,12 @@
 // a .kql file under infra/kql, valid KQL on its own (checked by Kusto.Language in the tests);
 // a parameter replaces the default `let` line it names, nothing else is changed.
 param location string
-param baseName string
+param tags object
+param actionGroupName string
+param queryPackName string
+@description('Alert rule names are <rulePrefix><rule><ruleSuffix>, e.g. sqr-pgaudit-role-changes-<token>.')
+param rulePrefix string
+param ruleSuffix string
 param workspaceId string
 param alertEmail string
 @minValue(0)
@@ -12,10 +17,10 @@ param changeWindowStartHour int
 @minValue(0)
 @maxValue(24)
 param changeWindowEndHour int
-param ddlUsers array
+param ddlUsers string[]
 @minValue(1)
 param authFailureThreshold int
-param sensitiveTables array
+param sensitiveTables string[]
 
 var ddlQuery = replace(replace(replace(loadTextContent('../kql/alert-ddl-outside-window.kql'),
   'let ChangeWindowStartHour = 22;', 'let ChangeWindowStartHour = ${changeWindowStartHour};'),
@@ -70,8 +75,9 @@ var alerts = [
 ]
 
 resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
-  name: 'ag-${baseName}'
+  name: actionGroupName
   location: 'global'
+  tags: tags
   properties: {
     groupShortName: take('pgaudit', 12)
     enabled: true
@@ -81,8 +87,9 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
 
 resource rules 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [
   for a in alerts: if (a.deploy) {
-    name: 'pgaudit-${a.name}-${baseName}'
+    name: '${rulePrefix}${a.name}${ruleSuffix}'
     location: location
+    tags: tags
     properties: {
       displayName: 'pgAudit: ${a.name}'
       description: a.description
@@ -109,15 +116,16 @@ resource rules 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [
 ]
 
 var savedQueries = [
-  { id: guid(baseName, 'who-touched-table'), displayName: 'pgAudit: who touched table X', body: loadTextContent('../kql/query-who-touched-table.kql') }
-  { id: guid(baseName, 'user-activity'), displayName: 'pgAudit: activity of user Y', body: loadTextContent('../kql/query-user-activity.kql') }
-  { id: guid(baseName, 'failed-statements'), displayName: 'pgAudit: failed statements', body: loadTextContent('../kql/query-failed-statements.kql') }
-  { id: guid(baseName, 'session-timeline'), displayName: 'pgAudit: session timeline', body: loadTextContent('../kql/query-session-timeline.kql') }
+  { id: guid(queryPackName, 'who-touched-table'), displayName: 'pgAudit: who touched table X', body: loadTextContent('../kql/query-who-touched-table.kql') }
+  { id: guid(queryPackName, 'user-activity'), displayName: 'pgAudit: activity of user Y', body: loadTextContent('../kql/query-user-activity.kql') }
+  { id: guid(queryPackName, 'failed-statements'), displayName: 'pgAudit: failed statements', body: loadTextContent('../kql/query-failed-statements.kql') }
+  { id: guid(queryPackName, 'session-timeline'), displayName: 'pgAudit: session timeline', body: loadTextContent('../kql/query-session-timeline.kql') }
 ]
 
 resource queryPack 'Microsoft.OperationalInsights/queryPacks@2019-09-01' = {
-  name: 'pack-${baseName}'
+  name: queryPackName
   location: location
+  tags: tags
   properties: {}
 }
 

@@ -1,36 +1,52 @@
 // The Function App on Flex Consumption (Node 22), running as a user-assigned managed identity
 // with identity-based connections only: no keys or connection strings in its settings.
 param location string
-param baseName string
+param tags object
+param planName string
+param functionAppName string
 param identityId string
 param identityClientId string
-param hostBlobEndpoint string
-param hostQueueEndpoint string
-param hostTableEndpoint string
+@description('Blob endpoint of the function\'s own account: AzureWebJobsStorage, deployment package, PGAUDIT_STATE_STORAGE.')
+param stateBlobEndpoint string
 param deploymentContainer string
 param logsBlobEndpoint string
-param logsQueueEndpoint string
 param appInsightsConnectionString string
-param ingestionEndpoint string
-param dcrImmutableId string
-param logLinePrefix string
-param serverLogLinePrefixes object
-param sweepSchedule string
+@description('Values by key of infra/generated/settings.json; a key without a value gets the default from that file.')
+param settingValues object
 param maximumInstanceCount int
 
+// Every app setting of the app's settings model, named and defaulted by the generated JSON
+// (npm run schema:gen): a setting added to src/config/settings-model.ts arrives here by itself.
+var settingsModel = loadJsonContent('../generated/settings.json').settings
+var modelSettings = [
+  for s in items(settingsModel): {
+    name: s.value.env
+    value: settingValues[?s.key] ?? s.value.?default ?? fail('Setting ${s.key} (${s.value.env}) has no default and the deployment gives it no value.')
+  }
+]
+
+// An identity-based storage connection as the Functions runtime and the app read it. The blob
+// service is all any of them uses today (no queue or table: nothing here triggers on them).
+func connection(prefix string, blobServiceUri string, clientId string) array => [
+  { name: '${prefix}__blobServiceUri', value: blobServiceUri }
+  { name: '${prefix}__credential', value: 'managedidentity' }
+  { name: '${prefix}__clientId', value: clientId }
+]
+
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
-  name: 'plan-${baseName}'
+  name: planName
   location: location
+  tags: tags
   kind: 'functionapp'
   sku: { name: 'FC1', tier: 'FlexConsumption' }
   properties: { reserved: true }
 }
 
 resource site 'Microsoft.Web/sites@2024-04-01' = {
-  name: 'func-${baseName}'
+  name: functionAppName
   location: location
+  tags: union(tags, { 'azd-service-name': 'ingest' })
   kind: 'functionapp,linux'
-  tags: { 'azd-service-name': 'ingest' }
   identity: {
     type: 'UserAssigned'
     userAssignedIdentities: { '${identityId}': {} }
@@ -42,7 +58,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       deployment: {
         storage: {
           type: 'blobContainer'
-          value: '${hostBlobEndpoint}${deploymentContainer}'
+          value: '${stateBlobEndpoint}${deploymentContainer}'
           authentication: { type: 'UserAssignedIdentity', userAssignedIdentityResourceId: identityId }
         }
       }
@@ -54,31 +70,18 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       ftpsState: 'Disabled'
       // Flex Consumption takes the runtime from functionAppConfig: FUNCTIONS_WORKER_RUNTIME and
       // FUNCTIONS_EXTENSION_VERSION must not be set. Every connection is identity-based.
-      appSettings: [
-        { name: 'AzureWebJobsStorage__blobServiceUri', value: hostBlobEndpoint }
-        { name: 'AzureWebJobsStorage__queueServiceUri', value: hostQueueEndpoint }
-        { name: 'AzureWebJobsStorage__tableServiceUri', value: hostTableEndpoint }
-        { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
-        { name: 'AzureWebJobsStorage__clientId', value: identityClientId }
-        { name: 'PGAUDIT_LOGS_STORAGE__blobServiceUri', value: logsBlobEndpoint }
-        { name: 'PGAUDIT_LOGS_STORAGE__queueServiceUri', value: logsQueueEndpoint }
-        { name: 'PGAUDIT_LOGS_STORAGE__credential', value: 'managedidentity' }
-        { name: 'PGAUDIT_LOGS_STORAGE__clientId', value: identityClientId }
-        { name: 'PGAUDIT_STATE_STORAGE__blobServiceUri', value: hostBlobEndpoint }
-        { name: 'PGAUDIT_STATE_STORAGE__credential', value: 'managedidentity' }
-        { name: 'PGAUDIT_STATE_STORAGE__clientId', value: identityClientId }
-        { name: 'AZURE_CLIENT_ID', value: identityClientId }
-        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
-        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
-        { name: 'PGAUDIT_INGESTION_ENDPOINT', value: ingestionEndpoint }
-        { name: 'PGAUDIT_DCR_IMMUTABLE_ID', value: dcrImmutableId }
-        { name: 'PGAUDIT_STREAM_NAME', value: loadJsonContent('../generated/pgaudit-columns.json', '$.streamName') }
-        { name: 'PGAUDIT_LOG_LINE_PREFIX', value: logLinePrefix }
-        { name: 'PGAUDIT_SERVER_LOG_LINE_PREFIXES', value: string(serverLogLinePrefixes) }
-        { name: 'PGAUDIT_SWEEP_SCHEDULE', value: sweepSchedule }
-        // Bounded live memory; cap the heap so V8 collects early instead of growing lazily.
-        { name: 'languageWorkers__node__arguments', value: '--max-old-space-size=512' }
-      ]
+      appSettings: concat(
+        connection('AzureWebJobsStorage', stateBlobEndpoint, identityClientId),
+        connection('PGAUDIT_LOGS_STORAGE', logsBlobEndpoint, identityClientId),
+        connection('PGAUDIT_STATE_STORAGE', stateBlobEndpoint, identityClientId),
+        [
+          { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
+          { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
+          // Bounded live memory; cap the heap so V8 collects early instead of growing lazily.
+          { name: 'languageWorkers__node__arguments', value: '--max-old-space-size=512' }
+        ],
+        modelSettings
+      )
     }
   }
 }

@@ -3,7 +3,9 @@
 // the table name from the workspace module's output, so ARM creates it only after the table
 // exists (otherwise: InvalidOutputTable).
 param location string
-param baseName string
+param tags object
+param dcrName string
+param appInsightsName string
 param workspaceId string
 param workspaceLocation string
 @description('Name of the PgAudit_CL table as created by the workspace module (creates the dependency).')
@@ -12,8 +14,9 @@ param tableName string
 var schema = loadJsonContent('../generated/pgaudit-columns.json')
 
 resource dcr 'Microsoft.Insights/dataCollectionRules@2023-03-11' = {
-  name: 'dcr-${baseName}'
+  name: dcrName
   location: workspaceLocation
+  tags: tags
   kind: 'Direct'
   properties: {
     description: 'pgaudit-ingest: Logs Ingestion API stream ${schema.streamName} into ${tableName}'
@@ -38,8 +41,9 @@ resource dcr 'Microsoft.Insights/dataCollectionRules@2023-03-11' = {
 }
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
-  name: 'appi-${baseName}'
+  name: appInsightsName
   location: location
+  tags: tags
   kind: 'web'
   properties: {
     Application_Type: 'web'

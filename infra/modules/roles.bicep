@@ -1,17 +1,39 @@
 // Least-privilege role assignments for the function's user-assigned identity: each one scoped to a
 // single resource, never to the resource group. Names are guid(scope, principal, role), so a
 // redeployment finds the same assignment instead of failing with RoleAssignmentExists.
+// docs/deploy.md explains every role with its source; test/infra/roles.test.ts pins the set.
 param principalId string
 param dcrName string
 param appInsightsName string
-param hostAccountName string
+param stateAccountName string
 param logsAccountName string
 
 // Built-in role definition ids (the same GUIDs in every tenant).
-var monitoringMetricsPublisher = '3913510d-42f4-4e42-8a64-420c390055eb'
-var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
-var storageQueueDataContributor = '974c5e8b-45b9-4653-ba55-5f855dd0a3f5'
-var storageTableDataContributor = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+var roleIds = {
+  'Monitoring Metrics Publisher': '3913510d-42f4-4e42-8a64-420c390055eb'
+  'Storage Blob Data Owner': 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  'Storage Blob Data Reader': '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
+  'Storage Queue Data Contributor': '974c5e8b-45b9-4653-ba55-5f855dd0a3f5'
+}
+
+// One row per storage role; a new grant (e.g. Storage Queue Data Contributor on the state account
+// for a queue-triggered function) is one more row.
+var storageGrants = [
+  // The function's own account. Storage Blob Data Owner is what the Functions documentation lists
+  // for an identity-based AzureWebJobsStorage of a timer + Event Grid app (host locks, timer
+  // status, keys); it covers the Flex deployment container (which needs Blob Data Contributor) and
+  // our checkpoints, leases and dead letters. No queue or table role: nothing uses them yet.
+  { account: stateAccountName, role: 'Storage Blob Data Owner' }
+  // The audit evidence: read and list only. The identity cannot write, overwrite, delete or lease
+  // a diagnostic blob; the Event Grid trigger delivers blob names without any storage access.
+  { account: logsAccountName, role: 'Storage Blob Data Reader' }
+]
+
+func grant(principalId string, roleId string) object => {
+  principalId: principalId
+  principalType: 'ServicePrincipal'
+  roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
+}
 
 resource dcr 'Microsoft.Insights/dataCollectionRules@2023-03-11' existing = {
   name: dcrName
@@ -19,48 +41,31 @@ resource dcr 'Microsoft.Insights/dataCollectionRules@2023-03-11' existing = {
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
 }
-resource hostAccount 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
-  name: hostAccountName
-}
-resource logsAccount 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
-  name: logsAccountName
-}
+resource accounts 'Microsoft.Storage/storageAccounts@2023-05-01' existing = [
+  for g in storageGrants: {
+    name: g.account
+  }
+]
 
 // Upload rows through the Logs Ingestion API to this DCR only (not to any other DCR or table).
 resource publishToDcr 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: dcr
-  name: guid(dcr.id, principalId, monitoringMetricsPublisher)
-  properties: { principalId: principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', monitoringMetricsPublisher) }
+  name: guid(dcr.id, principalId, roleIds['Monitoring Metrics Publisher'])
+  properties: grant(principalId, roleIds['Monitoring Metrics Publisher'])
 }
 
 // Application Insights has local (instrumentation-key) auth disabled, so the host's telemetry is
 // accepted only from an identity holding Monitoring Metrics Publisher on the component itself.
 resource publishTelemetry 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: appInsights
-  name: guid(appInsights.id, principalId, monitoringMetricsPublisher)
-  properties: { principalId: principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', monitoringMetricsPublisher) }
+  name: guid(appInsights.id, principalId, roleIds['Monitoring Metrics Publisher'])
+  properties: grant(principalId, roleIds['Monitoring Metrics Publisher'])
 }
 
-// The function's own account: the Functions host (AzureWebJobsStorage: locks, timer schedule
-// monitor in blobs and tables, queues) and the deployment package; our checkpoints, leases and
-// dead letters (PGAUDIT_STATE_STORAGE). Blob Data Owner is what the Functions documentation lists
-// for AzureWebJobsStorage and for Flex Consumption deployment storage with a managed identity.
-resource hostRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for role in [storageBlobDataOwner, storageQueueDataContributor, storageTableDataContributor]: {
-    scope: hostAccount
-    name: guid(hostAccount.id, principalId, role)
-    properties: { principalId: principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role) }
-  }
-]
-
-// The diagnostic-logs account: the pipeline itself only reads blobs (Blob Data Reader would do),
-// but the Event Grid blob trigger's extension is documented to need Blob Data Owner and Queue Data
-// Contributor on its connection (it writes poison messages to a queue there); narrowing it would
-// break the trigger in ways that only show up on failures. No key access is granted anywhere.
-resource logsRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for role in [storageBlobDataOwner, storageQueueDataContributor]: {
-    scope: logsAccount
-    name: guid(logsAccount.id, principalId, role)
-    properties: { principalId: principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role) }
+resource storageAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (g, i) in storageGrants: {
+    scope: accounts[i]
+    name: guid(accounts[i].id, principalId, roleIds[g.role])
+    properties: grant(principalId, roleIds[g.role])
   }
 ]

@@ -1,62 +1,64 @@
-// Storage: the function's own account (host, deployment package, checkpoints, dead letters;
-// shared-key access disabled: identities only) and the diagnostic-logs account (existing or new).
+// Storage: the function's own account (Functions host, deployment package, checkpoints, leases,
+// dead letters; shared-key access disabled: identities only) and the diagnostic-logs account
+// (existing or new), which the function may only read.
 param location string
-param baseName string
-@description('Name of an existing storage account (same resource group) receiving the server diagnostic logs; empty creates one.')
-param existingLogsStorageAccountName string
+param tags object
+@description('Name of the function\'s own account (host and state).')
+param stateAccountName string
+@description('Name of the logs account: an existing one in this resource group, or the one to create.')
+param logsAccountName string
+@description('Create the logs account (false: it exists and already receives the servers\' diagnostic logs).')
+param createLogsAccount bool
 
-var hostName = take('st${replace(baseName, '-', '')}${uniqueString(resourceGroup().id)}', 24)
-var logsName = empty(existingLogsStorageAccountName) ? take('stlogs${uniqueString(resourceGroup().id, baseName)}', 24) : existingLogsStorageAccountName
-
-resource host 'Microsoft.Storage/storageAccounts@2023-05-01' = {
-  name: hostName
-  location: location
-  kind: 'StorageV2'
-  sku: { name: 'Standard_LRS' }
-  properties: {
-    allowSharedKeyAccess: false
-    allowBlobPublicAccess: false
-    minimumTlsVersion: 'TLS1_2'
-    supportsHttpsTrafficOnly: true
-  }
+// The container names are the app's defaults (src/config/settings-model.ts via the generated JSON),
+// so the containers created here are the ones the app opens.
+var settingsModel = loadJsonContent('../generated/settings.json').settings
+var deploymentContainer = 'deployment-package'
+var keyless = {
+  allowSharedKeyAccess: false
+  allowBlobPublicAccess: false
+  minimumTlsVersion: 'TLS1_2'
+  supportsHttpsTrafficOnly: true
 }
 
-resource hostBlobs 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
-  parent: host
+resource state 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: stateAccountName
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: { name: 'Standard_LRS' }
+  properties: keyless
+}
+
+resource stateBlobs 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: state
   name: 'default'
 }
 
 resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [
-  for name in ['deployment-package', 'pgaudit-state', 'pgaudit-deadletter']: {
-    parent: hostBlobs
+  for name in [deploymentContainer, settingsModel.stateContainer.default, settingsModel.deadLetterContainer.default]: {
+    parent: stateBlobs
     name: name
   }
 ]
 
-resource newLogs 'Microsoft.Storage/storageAccounts@2023-05-01' = if (empty(existingLogsStorageAccountName)) {
-  name: logsName
+resource newLogs 'Microsoft.Storage/storageAccounts@2023-05-01' = if (createLogsAccount) {
+  name: logsAccountName
   location: location
+  tags: tags
   kind: 'StorageV2'
   sku: { name: 'Standard_LRS' }
-  properties: {
-    allowSharedKeyAccess: false
-    allowBlobPublicAccess: false
-    minimumTlsVersion: 'TLS1_2'
-    supportsHttpsTrafficOnly: true
-  }
+  properties: keyless
 }
 
 resource logs 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
-  name: logsName
+  name: logsAccountName
   dependsOn: [newLogs]
 }
 
-output hostAccountName string = host.name
-output hostBlobEndpoint string = host.properties.primaryEndpoints.blob
-output hostQueueEndpoint string = host.properties.primaryEndpoints.queue
-output hostTableEndpoint string = host.properties.primaryEndpoints.table
+output stateAccountName string = state.name
+output stateBlobEndpoint string = state.properties.primaryEndpoints.blob
 output deploymentContainer string = containers[0].name
 output logsAccountName string = logs.name
 output logsAccountId string = logs.id
 output logsBlobEndpoint string = logs.properties.primaryEndpoints.blob
-output logsQueueEndpoint string = logs.properties.primaryEndpoints.queue

@@ -3,9 +3,11 @@
 // PgAudit() workspace function. Columns come from the schema module through the generated JSON
 // (`npm run schema:gen`), so the table, the DCR stream and the code cannot drift apart.
 param location string
-param baseName string
-@description('Name of an existing workspace in this module\'s resource group; empty creates one.')
-param existingWorkspaceName string
+param tags object
+@description('Name of the workspace in this module\'s resource group: an existing one, or the one to create.')
+param workspaceName string
+@description('Create the workspace (false: use the existing one named workspaceName).')
+param createWorkspace bool
 @allowed(['Analytics', 'Basic'])
 param tablePlan string
 @minValue(4)
@@ -16,12 +18,11 @@ param retentionInDays int
 param totalRetentionInDays int
 
 var schema = loadJsonContent('../generated/pgaudit-columns.json')
-var createWorkspace = empty(existingWorkspaceName)
-var workspaceName = createWorkspace ? 'log-${baseName}' : existingWorkspaceName
 
 resource newWorkspace 'Microsoft.OperationalInsights/workspaces@2022-10-01' = if (createWorkspace) {
   name: workspaceName
   location: location
+  tags: tags
   properties: {
     sku: { name: 'PerGB2018' }
     retentionInDays: 30 // workspace default; PgAudit_CL sets its own retention below

@@ -3,10 +3,13 @@
 // substitution, the app settings, the server parameters) from the compiled JSON without Azure.
 // Values only Azure knows (reference() of a real resource) come from a hook or become `Unknown`,
 // which every function propagates, so a placeholder can never pass for a real value.
-import { createHash } from 'node:crypto';
+import { parseExpression, type Node } from './arm-expression.js';
+import { FUNCTIONS, getProp, str, typeAndNames, type Any } from './arm-functions.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return -- templates are untyped JSON */
-type Any = any;
+export { ArmFailure } from './arm-functions.js';
+export { parseExpression } from './arm-expression.js';
+
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return -- templates are untyped JSON */
 
 export class Unknown {
   constructor(readonly what: string) {}
@@ -24,121 +27,32 @@ export interface EvaluatedResource {
   readonly type: string;
   readonly name: unknown;
   readonly properties: Any;
+  /** The evaluated `scope` of an extension resource (e.g. a role assignment), else undefined. */
+  readonly scope?: unknown;
+  readonly tags?: unknown;
   /** Path of nested deployment names from the root template, e.g. ['alerts']. */
   readonly path: readonly string[];
   readonly raw: Any;
 }
 
-type Node =
-  | { k: 'lit'; v: unknown }
-  | { k: 'call'; name: string; args: Node[] }
-  | { k: 'prop'; obj: Node; name: string }
-  | { k: 'index'; obj: Node; idx: Node };
-
-export function parseExpression(src: string): Node {
-  let i = 0;
-  const ws = (): void => {
-    while (/\s/.test(src[i] ?? '')) i++;
+/** The checks ARM makes on a given parameter value before it deploys anything. */
+function checkParameter(name: string, def: Any, value: unknown): void {
+  if (value instanceof Unknown) return;
+  const fail = (why: string): never => {
+    throw new Error(`parameter ${name}: ${JSON.stringify(value)} ${why}`);
   };
-  const fail = (what: string): never => {
-    throw new Error(`ARM expression: ${what} at ${i} in ${src}`);
-  };
-  const expr = (): Node => {
-    ws();
-    let node: Node;
-    if (src[i] === "'") {
-      let v = '';
-      for (i++; ; ) {
-        if (i >= src.length) fail('unterminated string');
-        if (src[i] === "'" && src[i + 1] === "'") {
-          v += "'"; // '' is an escaped quote
-          i += 2;
-        } else if (src[i] === "'") break;
-        else v += src[i++];
-      }
-      i++;
-      node = { k: 'lit', v };
-    } else if (/[-\d]/.test(src[i] ?? '')) {
-      const m = /^-?\d+/.exec(src.slice(i)) ?? fail('number');
-      i += m[0].length;
-      node = { k: 'lit', v: Number(m[0]) };
-    } else {
-      const m = /^[A-Za-z_][\w]*/.exec(src.slice(i)) ?? fail('function name');
-      i += m[0].length;
-      ws();
-      if (src[i++] !== '(') fail('(');
-      const args: Node[] = [];
-      ws();
-      if (src[i] === ')') i++;
-      else
-        for (;;) {
-          args.push(expr());
-          ws();
-          const c = src[i++];
-          if (c === ')') break;
-          if (c !== ',') fail(', or )');
-        }
-      node = { k: 'call', name: m[0].toLowerCase(), args };
-    }
-    for (;;) {
-      ws();
-      if (src[i] === '.') {
-        i++;
-        const m = /^[\w$#]+/.exec(src.slice(i)) ?? fail('property');
-        i += m[0].length;
-        node = { k: 'prop', obj: node, name: m[0] };
-      } else if (src[i] === '[') {
-        i++;
-        const idx = expr();
-        ws();
-        if (src[i++] !== ']') fail(']');
-        node = { k: 'index', obj: node, idx };
-      } else return node;
-    }
-  };
-  const node = expr();
-  ws();
-  if (i !== src.length) fail('trailing text');
-  return node;
+  if (def.allowedValues && !def.allowedValues.some((a: unknown) => JSON.stringify(a) === JSON.stringify(value))) fail(`is not one of ${JSON.stringify(def.allowedValues)}`);
+  if (typeof value === 'number') {
+    if (def.minValue !== undefined && value < def.minValue) fail(`is below minValue ${def.minValue}`);
+    if (def.maxValue !== undefined && value > def.maxValue) fail(`is above maxValue ${def.maxValue}`);
+  }
+  const length = typeof value === 'string' || Array.isArray(value) ? value.length : undefined;
+  if (length !== undefined && def.minLength !== undefined && length < def.minLength) fail(`is shorter than minLength ${def.minLength}`);
+  if (length !== undefined && def.maxLength !== undefined && length > def.maxLength) fail(`is longer than maxLength ${def.maxLength}`);
 }
 
 const isUnknown = (v: unknown): v is Unknown => v instanceof Unknown;
-const hash = (args: unknown[]): string => createHash('sha256').update(JSON.stringify(args)).digest('hex');
-const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'boolean' ? (v ? 'True' : 'False') : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
-const getProp = (obj: Any, name: string): unknown => {
-  if (obj === null || typeof obj !== 'object') throw new Error(`property ${name} of ${str(obj)}`);
-  if (name in obj) return obj[name];
-  const key = Object.keys(obj).find((k) => k.toLowerCase() === name.toLowerCase()); // ARM is case-insensitive
-  if (key === undefined) throw new Error(`no property ${name} in ${JSON.stringify(obj).slice(0, 200)}`);
-  return obj[key];
-};
-const typeAndNames = (args: unknown[]): string => {
-  const t = args.findIndex((a) => typeof a === 'string' && /^[\w.]+\/[\w/]+$/.test(a) && a.includes('.'));
-  return `/providers/${args.slice(t).map(str).join('/')}`;
-};
-
 export const TEST_SCOPE = { subscriptionId: '00000000-0000-0000-0000-000000000001', resourceGroup: 'rg-pgaudit-test', location: 'westeurope' };
-
-const FUNCTIONS: Record<string, (...a: Any[]) => unknown> = {
-  format: (f: string, ...a: unknown[]) => f.replace(/\{(\d+)(:[^}]*)?\}/g, (_, n: string) => str(a[Number(n)])),
-  string: str,
-  replace: (s: string, a: string, b: string) => s.split(a).join(b),
-  tolower: (s: string) => s.toLowerCase(),
-  empty: (v: Any) => v === null || v === '' || (Array.isArray(v) ? v.length === 0 : typeof v === 'object' && Object.keys(v).length === 0),
-  length: (v: Any) => (typeof v === 'object' && !Array.isArray(v) ? Object.keys(v).length : v.length),
-  not: (v: boolean) => !v,
-  equals: (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b),
-  true: () => true,
-  null: () => null,
-  createarray: (...a: unknown[]) => a,
-  createobject: (...a: unknown[]) => Object.fromEntries(Array.from({ length: a.length / 2 }, (_, i) => [str(a[2 * i]), a[2 * i + 1]])),
-  union: (...a: Any[]) => (Array.isArray(a[0]) ? [...new Set(a.flat().map((x: unknown) => JSON.stringify(x)))].map((x) => JSON.parse(x) as unknown) : Object.assign({}, ...a)),
-  split: (s: string, d: string) => s.split(d),
-  take: (v: Any, n: number) => v.slice(0, n),
-  guid: (...a: unknown[]) => hash(a).slice(0, 32).replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-'),
-  uniquestring: (...a: unknown[]) => hash(a).slice(0, 13),
-  extensionresourceid: (scope: string, ...a: unknown[]) => `${scope}${typeAndNames(a)}`,
-};
 
 export class Deployment {
   private readonly variableCache = new Map<string, unknown>();
@@ -153,7 +67,11 @@ export class Deployment {
     /** Where this (nested) deployment runs: a module may target another subscription/group. */
     readonly scope: { subscriptionId: string; resourceGroup: string } = TEST_SCOPE,
   ) {
-    for (const p of Object.keys(params)) if (!(p in (template.parameters ?? {}))) throw new Error(`unknown parameter ${p} at ${path.join('/') || 'root'}`);
+    for (const [p, value] of Object.entries(params)) {
+      const def = template.parameters?.[p];
+      if (!def) throw new Error(`unknown parameter ${p} at ${path.join('/') || 'root'}`);
+      checkParameter(p, def, value);
+    }
   }
 
   parameter(name: string): unknown {
@@ -164,7 +82,14 @@ export class Deployment {
   }
 
   variable(name: string): unknown {
-    if (!this.variableCache.has(name)) this.variableCache.set(name, this.evaluate(getProp(this.template.variables, name)));
+    if (!this.variableCache.has(name)) {
+      // `var x = [for ...]` compiles to a copy loop under variables.copy.
+      const loop = (this.template.variables?.copy as Any[] | undefined)?.find((l) => l.name === name);
+      const value = loop
+        ? Array.from({ length: Number(this.evaluate(loop.count)) }, (_, j) => this.evaluate(loop.input, { [name]: j }))
+        : this.evaluate(getProp(this.template.variables, name));
+      this.variableCache.set(name, value);
+    }
     return this.variableCache.get(name);
   }
 
@@ -209,10 +134,8 @@ export class Deployment {
         break;
     }
     const { name, args } = node;
-    if (name === 'if') {
-      const c = this.run(args[0]!, copy);
-      return isUnknown(c) ? c : this.run(args[c ? 1 : 2]!, copy); // ARM evaluates only the chosen branch
-    }
+    const lazy = this.lazy(name, args, copy);
+    if (lazy.done) return lazy.value;
     const values = args.map((a) => this.run(a, copy));
     if (name === 'parameters') return this.parameter(str(values[0]));
     if (name === 'variables') return this.variable(str(values[0]));
@@ -230,9 +153,39 @@ export class Deployment {
     if (name === 'subscription') return { id: `/subscriptions/${this.scope.subscriptionId}`, subscriptionId: this.scope.subscriptionId };
     if (name === 'resourceid') return `${rg}${typeAndNames(values)}`;
     if (name === 'subscriptionresourceid') return `/subscriptions/${this.scope.subscriptionId}${typeAndNames(values)}`;
+    if (name.includes('.')) return this.userFunction(name, values);
     const fn = FUNCTIONS[name];
     if (!fn) throw new Error(`ARM function ${name}() is not supported by test/infra/arm.ts`);
     return fn(...values);
+  }
+
+  /** Functions ARM evaluates lazily: only the chosen branch of if(), coalesce() up to the first
+   * non-null argument, and()/or() up to the deciding argument (fail() in a skipped one never runs). */
+  private lazy(name: string, args: Node[], copy: Record<string, number>): { done: boolean; value?: unknown } {
+    if (name === 'if') {
+      const c = this.run(args[0]!, copy);
+      return { done: true, value: isUnknown(c) ? c : this.run(args[c ? 1 : 2]!, copy) };
+    }
+    if (name !== 'coalesce' && name !== 'and' && name !== 'or') return { done: false };
+    for (const arg of args) {
+      const v = this.run(arg, copy);
+      if (isUnknown(v)) return { done: true, value: v };
+      if (name === 'coalesce' && v !== null && v !== undefined) return { done: true, value: v };
+      if ((name === 'and' && v === false) || (name === 'or' && v === true)) return { done: true, value: v };
+    }
+    return { done: true, value: name === 'coalesce' ? null : name === 'and' };
+  }
+
+  /** A Bicep `func` (namespace __bicep): its output evaluated with the arguments as parameters. */
+  private userFunction(qualified: string, args: unknown[]): unknown {
+    const [namespace, member] = qualified.split('.');
+    const ns = (this.template.functions as Any[] | undefined)?.find((f) => f.namespace.toLowerCase() === namespace);
+    const key = Object.keys(ns?.members ?? {}).find((k) => k.toLowerCase() === member);
+    if (!key) throw new Error(`user-defined function ${qualified}() is not declared`);
+    const def = ns.members[key];
+    const params = Object.fromEntries((def.parameters as { name: string }[]).map((p, i) => [p.name, args[i]]));
+    const parameters = Object.fromEntries(Object.keys(params).map((p) => [p, {}]));
+    return new Deployment({ parameters, functions: this.template.functions }, params, this.hooks, this.path, this.scope).evaluate(def.output.value);
   }
 
   private reference(id: string): unknown {
@@ -242,8 +195,9 @@ export class Deployment {
       if (!raw) throw new Error(`reference to deployment ${m[1]}, which this template does not declare`);
       return { outputs: this.child(raw, m[1]!, {}).outputs() };
     }
-    // languageVersion 2.0 templates refer to their resources by symbolic name.
+    // languageVersion 2.0 templates refer to their resources (modules too) by symbolic name.
     const symbolic = Array.isArray(this.template.resources) ? undefined : this.template.resources?.[id];
+    if (symbolic?.type === 'Microsoft.Resources/deployments') return { outputs: this.child(symbolic, str(this.evaluate(symbolic.name)), {}).outputs() };
     const rg = `/subscriptions/${this.scope.subscriptionId}/resourceGroups/${this.scope.resourceGroup}`;
     const full = symbolic ? `${rg}/providers/${symbolic.type}/${str(this.evaluate(symbolic.name))}` : id;
     return this.hooks.reference?.(full) ?? new Unknown(`reference(${full})`);
@@ -290,7 +244,8 @@ export class Deployment {
           list.push({ type: raw.type, name, properties: { get outputs() { return child.outputs(); } }, path: this.path, raw });
           list.push(...child.resources());
         } else {
-          list.push({ type: raw.type, name, properties: this.evaluate(raw.properties ?? {}, copy), path: this.path, raw });
+          const [scope, tags] = [raw.scope, raw.tags].map((v) => (v === undefined ? undefined : this.evaluate(v, copy)));
+          list.push({ type: raw.type, name, properties: this.evaluate(raw.properties ?? {}, copy), scope, tags, path: this.path, raw });
         }
       }
     }

@@ -1,6 +1,6 @@
 // The azd wiring around the templates: azure.yaml, infra/main.parameters.json (environment
 // variable mappings), and the postdeploy hook that deploys infra/eventgrid.bicep with the
-// function's webhook. These are plain files that nothing else would check before `azd up`.
+// function's Event Grid webhook. These are plain files that nothing else would check before `azd up`.
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment -- evaluated ARM JSON is untyped; the assertions are the type check */
 import { accessSync, constants, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,6 +11,46 @@ import { armOf, bicepPath, deployMain, INFRA, MISSING_BICEP, ROOT } from './bice
 
 const read = (p: string): string => readFileSync(path.join(ROOT, p), 'utf8');
 const HOOK = 'scripts/azd/postdeploy.sh';
+type Template = { parameters: Record<string, { type?: string; $ref?: string; defaultValue?: unknown; metadata?: { description?: string } }> };
+
+// Every parameter of main.bicep and the azd variable that sets it (`azd env set NAME value`);
+// `reason` instead of `env` would mark one a user may not set, and why. docs/deploy.md lists them.
+const MAPPING: { param: string; env?: string; reason?: string }[] = [
+  { param: 'environmentName', env: 'AZURE_ENV_NAME' },
+  { param: 'location', env: 'AZURE_LOCATION' },
+  ...['identity', 'plan', 'functionApp', 'workspace', 'appInsights', 'dcr', 'actionGroup', 'queryPack'].map((n) => ({
+    param: `${n}Name`,
+    env: `PGAUDIT_${n.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}_NAME`,
+  })),
+  { param: 'stateStorageAccountName', env: 'PGAUDIT_STATE_STORAGE_ACCOUNT' },
+  { param: 'logsStorageAccountName', env: 'PGAUDIT_LOGS_STORAGE_ACCOUNT' },
+  { param: 'eventGridSystemTopicName', env: 'PGAUDIT_EVENTGRID_SYSTEM_TOPIC' },
+  { param: 'existingWorkspaceId', env: 'PGAUDIT_EXISTING_WORKSPACE_ID' },
+  { param: 'tablePlan', env: 'PGAUDIT_TABLE_PLAN' },
+  { param: 'retentionInDays', env: 'PGAUDIT_RETENTION_DAYS' },
+  { param: 'totalRetentionInDays', env: 'PGAUDIT_TOTAL_RETENTION_DAYS' },
+  { param: 'existingLogsStorageAccountName', env: 'PGAUDIT_EXISTING_LOGS_STORAGE_ACCOUNT' },
+  { param: 'maximumInstanceCount', env: 'PGAUDIT_MAXIMUM_INSTANCE_COUNT' },
+  // App settings: the azd variable is the app setting's own name (test/infra/settings.test.ts).
+  ...['logLinePrefix', 'serverLogLinePrefixes', 'statementCap', 'redactPatterns', 'graceMinutes', 'flushMb', 'concurrency', 'uploadTimeoutSeconds', 'runBudgetMinutes', 'sweepSchedule', 'logsContainer'].map((param) => ({
+    param,
+    env: `PGAUDIT_${param.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`,
+  })),
+  { param: 'wireServer', env: 'PGAUDIT_WIRE_SERVER' },
+  { param: 'flexibleServerName', env: 'PGAUDIT_FLEXIBLE_SERVER_NAME' },
+  { param: 'wiredServerLogLinePrefix', env: 'PGAUDIT_WIRED_LOG_LINE_PREFIX' },
+  { param: 'azureExtensions', env: 'PGAUDIT_WIRED_AZURE_EXTENSIONS' },
+  { param: 'sharedPreloadLibraries', env: 'PGAUDIT_WIRED_SHARED_PRELOAD_LIBRARIES' },
+  { param: 'pgauditLog', env: 'PGAUDIT_WIRED_PGAUDIT_LOG' },
+  { param: 'pgauditLogParameter', env: 'PGAUDIT_WIRED_PGAUDIT_LOG_PARAMETER' },
+  { param: 'pgauditLogRows', env: 'PGAUDIT_WIRED_PGAUDIT_LOG_ROWS' },
+  { param: 'alertEmail', env: 'PGAUDIT_ALERT_EMAIL' },
+  { param: 'changeWindowStartHour', env: 'PGAUDIT_CHANGE_WINDOW_START_HOUR' },
+  { param: 'changeWindowEndHour', env: 'PGAUDIT_CHANGE_WINDOW_END_HOUR' },
+  { param: 'ddlUsers', env: 'PGAUDIT_DDL_USERS' },
+  { param: 'authFailureThreshold', env: 'PGAUDIT_AUTH_FAILURE_THRESHOLD' },
+  { param: 'sensitiveTables', env: 'PGAUDIT_SENSITIVE_TABLES' },
+];
 
 describe('azure.yaml', () => {
   const yaml = read('azure.yaml');
@@ -24,28 +64,45 @@ describe('azure.yaml', () => {
   it('the service name matches the azd-service-name tag of the function app', (ctx) => {
     requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
     const site = deployMain().resources().find((r) => r.type === 'Microsoft.Web/sites')!;
-    expect(site.raw.tags).toEqual({ 'azd-service-name': 'ingest' });
+    expect(site.tags).toEqual({ 'azd-env-name': 'pgtest', 'azd-service-name': 'ingest' });
   });
 });
 
 describe('infra/main.parameters.json', () => {
   const file = JSON.parse(readFileSync(path.join(INFRA, 'main.parameters.json'), 'utf8')) as { parameters: Record<string, { value: unknown }> };
 
-  it('maps azd environment variables onto main.bicep parameters with the same defaults', (ctx) => {
+  it('maps every main.bicep parameter to the azd variable the table names, one variable each', (ctx) => {
     requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
-    const main = armOf(path.join(INFRA, 'main.bicep')) as { parameters: Record<string, { type: string; defaultValue?: unknown }> };
-    const d = deployMain();
-    expect(file.parameters.environmentName).toEqual({ value: '${AZURE_ENV_NAME}' });
-    expect(file.parameters.location).toEqual({ value: '${AZURE_LOCATION}' });
-    for (const [name, { value }] of Object.entries(file.parameters)) {
-      const def = main.parameters[name];
-      expect(def, `${name} is not a parameter of main.bicep`).toBeDefined();
-      const m = /^\$\{([A-Z0-9_]+)(?:=([^}]*))?\}$/.exec(String(value));
-      expect(m, `${name}: one variable per parameter`).not.toBeNull();
-      if (m![2] === undefined) continue; // unset → empty → azd keeps the template default
-      // azd converts strings for bool/int parameters; a default must mean what the template means.
-      const fallback = def!.type === 'bool' ? m![2] === 'true' : def!.type === 'int' ? Number(m![2]) : m![2];
-      expect(fallback, name).toEqual(d.parameter(name));
+    const main = armOf(path.join(INFRA, 'main.bicep')) as Template;
+    expect(MAPPING.map((m) => m.param).sort()).toEqual(Object.keys(main.parameters).sort());
+    for (const { param, env, reason } of MAPPING) {
+      if (!env) {
+        expect(reason, `${param} is neither mapped nor explained`).toBeTruthy();
+        expect(file.parameters, param).not.toHaveProperty(param);
+        continue;
+      }
+      // No `=default` in the file: an unset variable leaves the parameter out and the template's
+      // default applies, so a default lives in one place only.
+      expect(file.parameters[param], param).toEqual({ value: `\${${env}}` });
+    }
+    expect(Object.keys(file.parameters).sort()).toEqual(MAPPING.filter((m) => m.env).map((m) => m.param).sort());
+  });
+
+  it('every parameter of the templates azd or the hook deploys has a description', (ctx) => {
+    requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
+    for (const file of ['main.bicep', 'eventgrid.bicep']) {
+      const t = armOf(path.join(INFRA, file)) as Template;
+      for (const [name, p] of Object.entries(t.parameters)) expect(p.metadata?.description, `${file}: ${name}`).toMatch(/\S{3}/);
+    }
+  });
+
+  it('arrays and objects are typed (Bicep user-defined types), not bare array/object', (ctx) => {
+    requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
+    const t = armOf(path.join(INFRA, 'main.bicep')) as Template & { definitions: Record<string, unknown> };
+    for (const [name, p] of Object.entries(t.parameters)) {
+      if (p.$ref) expect(t.definitions[p.$ref.split('/').at(-1)!], name).toBeDefined();
+      else if (p.type === 'array') expect(p, name).toHaveProperty('items');
+      else expect(p.type, name).not.toBe('object');
     }
   });
 });
@@ -57,34 +114,53 @@ describe('the postdeploy hook and infra/eventgrid.bicep', () => {
     requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
     const outputs = Object.keys(deployMain().outputs());
     const required = [...hook.matchAll(/\$\{(\w+):\?/g)].map((m) => m[1]!);
-    expect(required.length).toBeGreaterThan(0);
+    expect(required).toEqual(expect.arrayContaining(['PGAUDIT_LOGS_CONTAINER', 'EVENTGRID_SYSTEM_TOPIC_NAME']));
     for (const name of required) expect(outputs, name).toContain(name);
   });
 
-  it('calls the blobCreated function webhook with the blobs_extension key', () => {
-    const fn = /app\.storageBlob\('(\w+)'/.exec(read('functions/blob-created.ts'))![1];
-    expect(hook).toContain(`/runtime/webhooks/blobs?functionName=Host.Functions.${fn}&code=\${key}`);
-    expect(hook).toContain('systemKeys.blobs_extension');
+  it("calls the blobCreated function's Event Grid trigger webhook with the eventgrid_extension key", () => {
+    // functions/blob-created.ts registers blobCreated (test/infra/package.test.ts checks the package).
+    expect(hook).toMatch(/^function_name="blobCreated"$/m);
+    expect(hook).toContain('url="https://${FUNCTION_HOST_NAME}/runtime/webhooks/eventgrid?functionName=${function_name}&code=${key}"');
+    expect(hook).toContain('--query "systemKeys.eventgrid_extension"');
+    expect(hook).not.toMatch(/blobs_extension|webhooks\/blobs/); // the blob trigger's endpoint is gone
     expect(hook).toMatch(/--template-file "[^"]*infra\/eventgrid\.bicep"/);
   });
 
-  it('subscribes BlobCreated of the diagnostic container only, with the key as a secure parameter', (ctx) => {
+  it('subscribes BlobCreated of the container the app reads only, with the key as a secure parameter', (ctx) => {
     requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
-    const arm = armOf(path.join(INFRA, 'eventgrid.bicep')) as { parameters: Record<string, { type: string }> };
+    const arm = armOf(path.join(INFRA, 'eventgrid.bicep')) as Template;
     expect(arm.parameters.webhookUrl!.type).toBe('securestring');
-    // The hook passes exactly the template's parameters.
+    // The hook passes exactly the template's parameters, the container and topic from main's outputs.
     const passed = [...hook.matchAll(/"(\w+)":\{"value":"%s"\}/g)].map((m) => m[1]!);
     expect(passed.sort()).toEqual(Object.keys(arm.parameters).sort());
-    const url = 'https://func-x.azurewebsites.net/runtime/webhooks/blobs?functionName=Host.Functions.blobCreated&code=k';
-    const d = new Deployment(arm, { logsAccountName: 'stlogs1', location: 'westeurope', webhookUrl: url });
-    const [topic, sub] = d.resources();
-    expect(topic!.properties).toMatchObject({ topicType: 'Microsoft.Storage.StorageAccounts', source: expect.stringMatching(/\/storageAccounts\/stlogs1$/) });
-    expect(String(topic!.name)).toBe('evgt-stlogs1');
-    expect(sub!.properties.destination).toEqual({ endpointType: 'WebHook', properties: { endpointUrl: url } });
-    expect(sub!.properties.filter).toMatchObject({
-      includedEventTypes: ['Microsoft.Storage.BlobCreated'],
-      subjectBeginsWith: '/blobServices/default/containers/insights-logs-postgresqllogs/',
-    });
+    expect(hook).toMatch(/"\$LOGS_STORAGE_ACCOUNT_NAME" "\$location" "\$EVENTGRID_SYSTEM_TOPIC_NAME" "\$PGAUDIT_LOGS_CONTAINER" "\$url"/);
+    const url = 'https://func-x.azurewebsites.net/runtime/webhooks/eventgrid?functionName=blobCreated&code=k';
+    for (const logsContainer of ['insights-logs-postgresqllogs', 'copied-audit-logs']) {
+      const d = new Deployment(arm, { logsAccountName: 'stlogs1', location: 'westeurope', systemTopicName: 'evgt-stlogs1', logsContainer, webhookUrl: url });
+      const [topic, sub] = d.resources();
+      expect(topic!.properties).toMatchObject({ topicType: 'Microsoft.Storage.StorageAccounts', source: expect.stringMatching(/\/storageAccounts\/stlogs1$/) });
+      expect(String(topic!.name)).toBe('evgt-stlogs1');
+      expect(sub!.properties.destination).toEqual({ endpointType: 'WebHook', properties: { endpointUrl: url } });
+      expect(sub!.properties.filter).toEqual({
+        includedEventTypes: ['Microsoft.Storage.BlobCreated'],
+        subjectBeginsWith: `/blobServices/default/containers/${logsContainer}/blobs/`,
+        subjectEndsWith: '.json',
+      });
+    }
     expect(JSON.stringify(arm)).not.toContain('"outputs"'); // nothing (least of all the URL) is echoed back
+  });
+
+  it("main.bicep's container and topic outputs are the ones the app setting and the names use", (ctx) => {
+    requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
+    const d = deployMain({ logsContainer: 'copied-audit-logs', existingLogsStorageAccountName: 'mylogs' });
+    const outputs = d.outputs();
+    expect(outputs.PGAUDIT_LOGS_CONTAINER!.value).toBe('copied-audit-logs');
+    expect(outputs.LOGS_STORAGE_ACCOUNT_NAME!.value).toBe('mylogs');
+    expect(outputs.EVENTGRID_SYSTEM_TOPIC_NAME!.value).toBe('evgt-mylogs'); // the hook's old default name
+    const site = d.resources().find((r) => r.type === 'Microsoft.Web/sites')!;
+    const settings = site.properties.siteConfig.appSettings as { name: string; value: string }[];
+    expect(settings.find((s) => s.name === 'PGAUDIT_LOGS_CONTAINER')?.value).toBe('copied-audit-logs');
+    expect(deployMain({ eventGridSystemTopicName: 'existing-topic' }).outputs().EVENTGRID_SYSTEM_TOPIC_NAME!.value).toBe('existing-topic');
   });
 });

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { Deployment, type EvaluatedResource } from './arm.js';
+import { Deployment, TEST_SCOPE, type EvaluatedResource } from './arm.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const INFRA = path.join(ROOT, 'infra');
@@ -73,9 +73,10 @@ function fakeReference(id: string): unknown {
   return undefined;
 }
 
-/** main.bicep as ARM would deploy it with these parameters (environmentName defaults to pgtest). */
-export function deployMain(params: Record<string, unknown> = {}): Deployment {
-  return new Deployment(armOf(path.join(INFRA, 'main.bicep')), { environmentName: 'pgtest', ...params }, { reference: fakeReference });
+/** main.bicep as ARM would deploy it with these parameters (environmentName defaults to pgtest),
+ * into TEST_SCOPE or another subscription and resource group. */
+export function deployMain(params: Record<string, unknown> = {}, scope: { subscriptionId: string; resourceGroup: string } = TEST_SCOPE): Deployment {
+  return new Deployment(armOf(path.join(INFRA, 'main.bicep')), { environmentName: 'pgtest', ...params }, { reference: fakeReference }, [], scope);
 }
 
 export function resourcesOfType(d: Deployment, type: string): EvaluatedResource[] {

@@ -1,8 +1,8 @@
 // The contract between the templates and the code, read from a simulated deployment of main.bicep:
 // the function app's settings are accepted by the app's own settings loader and name what its
 // triggers use; the wired server gets a log_line_prefix the parser handles, one parameter at a
-// time; identities get exactly the roles the design needs, each on one resource; storage allows
-// no keys. Azure-only values (endpoints, ids) are plausible fakes (test/infra/bicep.ts).
+// time, and wiring without a server is refused. Roles and keyless storage: roles.test.ts.
+// Azure-only values (endpoints, ids) are plausible fakes (test/infra/bicep.ts).
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment -- evaluated ARM JSON is untyped; the assertions are the type check */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { loadSettings } from '../../src/config/settings.js';
 import { compileLogLinePrefix } from '../../src/parse/log-line-prefix.js';
 import { STREAM_NAME } from '../../src/schema.js';
 import { requireOrSkip } from '../helpers/tools.js';
+import { ArmFailure } from './arm.js';
 import { bicepPath, deployMain, FAKE, MISSING_BICEP, resourcesOfType, ROOT } from './bicep.js';
 
 const WIRED = { wireServer: true, flexibleServerName: 'PgProd-01', serverLogLinePrefixes: { other: '%m [%p] ' } };
@@ -23,6 +24,8 @@ function appSettings(params: Record<string, unknown>): Record<string, string> {
 }
 
 describe('function app settings', () => {
+  // A few fields of loadSettings only (its result is the TypeScript side's to shape): the DCR,
+  // the stream, the two identity-based storage connections and the prefixes.
   it('are accepted by loadSettings and wire the DCR, identity-based storage and prefixes', (ctx) => {
     requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
     const env = appSettings(WIRED);
@@ -31,15 +34,22 @@ describe('function app settings', () => {
     expect(s.dcrImmutableId).toBe(FAKE.immutableId);
     expect(s.streamName).toBe(STREAM_NAME);
     expect(s.clientId).toBe(FAKE.clientId);
-    for (const storage of [s.logsStorage, s.stateStorage]) expect(storage).toMatchObject({ kind: 'identity', clientId: FAKE.clientId, managedIdentity: true });
+    expect(s.logsStorage).toMatchObject({ kind: 'identity', blobServiceUri: env.PGAUDIT_LOGS_STORAGE__blobServiceUri, clientId: FAKE.clientId, managedIdentity: true });
+    expect(s.stateStorage).toMatchObject({ kind: 'identity', blobServiceUri: env.PGAUDIT_STATE_STORAGE__blobServiceUri, clientId: FAKE.clientId, managedIdentity: true });
     expect(s.logLinePrefix).toBe('%t-%c-');
     expect(s.serverLogLinePrefixes).toEqual({ other: '%m [%p] ', 'pgprod-01': '%m [%p] %c %l %q%u@%d %a %r ' });
   });
 
-  it('include identity-based AzureWebJobsStorage, Entra-only telemetry and no keys or runtime overrides', (ctx) => {
+  it('include identity-based AzureWebJobsStorage (blob only), Entra-only telemetry and no keys or runtime overrides', (ctx) => {
     requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
     const env = appSettings({});
-    for (const service of ['blob', 'queue', 'table']) expect(env[`AzureWebJobsStorage__${service}ServiceUri`]).toMatch(new RegExp(`^https://st\\w+\\.${service}\\.`));
+    // A timer + Event Grid app needs only the blob service of host storage (docs/deploy.md).
+    for (const prefix of ['AzureWebJobsStorage', 'PGAUDIT_LOGS_STORAGE', 'PGAUDIT_STATE_STORAGE']) {
+      expect(Object.keys(env).filter((n) => n.startsWith(`${prefix}__`)).sort(), prefix).toEqual([`${prefix}__blobServiceUri`, `${prefix}__clientId`, `${prefix}__credential`]);
+      expect(env[`${prefix}__blobServiceUri`]).toMatch(/^https:\/\/st\w+\.blob\.core\.windows\.net\/$/);
+    }
+    expect(env.PGAUDIT_LOGS_STORAGE__blobServiceUri).toMatch(/^https:\/\/stlogs/);
+    expect(env.AzureWebJobsStorage__blobServiceUri).toBe(env.PGAUDIT_STATE_STORAGE__blobServiceUri);
     expect(env).toMatchObject({ AzureWebJobsStorage__credential: 'managedidentity', AzureWebJobsStorage__clientId: FAKE.clientId, AZURE_CLIENT_ID: FAKE.clientId });
     expect(env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING).toBe(`ClientId=${FAKE.clientId};Authorization=AAD`);
     expect(env.PGAUDIT_SWEEP_SCHEDULE).toBe('0 */5 * * * *');
@@ -49,17 +59,20 @@ describe('function app settings', () => {
     for (const [name, value] of Object.entries(env)) expect(value, name).not.toMatch(/AccountKey=|SharedAccessSignature=|[?&]sig=|[?&]code=/i);
   });
 
-  it('name every setting the functions refer to (trigger connection, timer schedule)', (ctx) => {
+  it('name every setting the functions refer to (connections, timer schedule)', (ctx) => {
     requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
     const env = appSettings({});
     const sources = ['blob-created.ts', 'sweep.ts'].map((f) => readFileSync(path.join(ROOT, 'functions', f), 'utf8')).join('\n');
-    const connections = [...sources.matchAll(/connection:\s*'(\w+)'/g)].map((m) => m[1]!);
-    expect(connections).toContain('PGAUDIT_LOGS_STORAGE');
-    // An Event Grid blob trigger uses the blob and the queue service of its connection.
-    for (const c of connections) for (const part of ['blobServiceUri', 'queueServiceUri', 'credential', 'clientId']) expect(env, `${c}__${part}`).toHaveProperty(`${c}__${part}`);
+    // A storage connection a function names is identity-based (an Event Grid trigger names none).
+    for (const [, c] of sources.matchAll(/connection:\s*'(\w+)'/g)) for (const part of ['blobServiceUri', 'credential', 'clientId']) expect(env, `${c}__${part}`).toHaveProperty(`${c}__${part}`);
     const schedules = [...sources.matchAll(/schedule:\s*'%(\w+)%'/g)].map((m) => m[1]!);
     expect(schedules).toEqual(['PGAUDIT_SWEEP_SCHEDULE']);
     for (const s of schedules) expect(env[s]).toMatch(/^(\S+ ){5}\S+$/); // six-field NCRONTAB
+    // blobCreated is the Event Grid trigger the subscription's webhook names, not a blob trigger:
+    // the app holds no role on the logs account that a blob trigger would need.
+    const created = readFileSync(path.join(ROOT, 'functions', 'blob-created.ts'), 'utf8');
+    expect(created).toMatch(/app\.eventGrid\('blobCreated'/);
+    expect(sources).not.toMatch(/storageBlob|connection:/);
   });
 
   it('run on Flex Consumption, Node 22, with deployment storage through the user-assigned identity', (ctx) => {
@@ -71,7 +84,7 @@ describe('function app settings', () => {
     const config = site!.properties.functionAppConfig;
     expect(config.runtime).toEqual({ name: 'node', version: '22' });
     expect(config.deployment.storage).toMatchObject({ type: 'blobContainer', authentication: { type: 'UserAssignedIdentity' } });
-    expect(config.deployment.storage.value).toMatch(/^https:\/\/st\w+\.blob\.core\.windows\.net\/deployment-package$/);
+    expect(config.deployment.storage.value).toMatch(/^https:\/\/stpgaudit\w+\.blob\.core\.windows\.net\/deployment-package$/);
     expect(config.scaleAndConcurrency.maximumInstanceCount).toBe(40);
     expect(site!.properties.httpsOnly).toBe(true);
   });
@@ -83,6 +96,18 @@ describe('optional server wiring', () => {
     const d = deployMain();
     expect(resourcesOfType(d, 'Microsoft.DBforPostgreSQL/flexibleServers/configurations')).toEqual([]);
     expect(resourcesOfType(d, 'Microsoft.Insights/diagnosticSettings')).toEqual([]);
+  });
+
+  it.for([
+    { name: 'wiring without a server name', params: { wireServer: true, flexibleServerName: '' }, error: /wireServer is true but flexibleServerName is empty/ },
+    { name: 'wiring while reading another container', params: { ...WIRED, logsContainer: 'copied-audit-logs' }, error: /would never see its blobs/ },
+  ])('refuses $name with a message', ({ params, error }, ctx) => {
+    requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
+    const d = deployMain(params);
+    expect(() => d.resources()).toThrow(ArmFailure);
+    expect(() => deployMain(params).resources()).toThrow(error);
+    // The same values without wiring deploy: only the combination is refused.
+    expect(() => deployMain({ ...params, wireServer: false }).resources()).not.toThrow();
   });
 
   it('sends PostgreSQLLogs to the logs account and sets pgAudit one parameter at a time', (ctx) => {
@@ -111,54 +136,14 @@ describe('optional server wiring', () => {
   });
 });
 
-describe('roles and storage', () => {
-  // Built-in role definition ids (the same in every tenant).
-  const ROLES: Record<string, string> = {
-    '3913510d-42f4-4e42-8a64-420c390055eb': 'Monitoring Metrics Publisher',
-    'b7e6dc6d-f1e8-4753-8033-0f276bb0955b': 'Storage Blob Data Owner',
-    '974c5e8b-45b9-4653-ba55-5f855dd0a3f5': 'Storage Queue Data Contributor',
-    '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3': 'Storage Table Data Contributor',
-  };
-
-  it('grant exactly the needed roles, each on one resource, to the function identity', (ctx) => {
-    requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
-    const assignments = resourcesOfType(deployMain(), 'Microsoft.Authorization/roleAssignments').map((r) => {
-      const scope = String(r.raw.scope ?? '(resource group)');
-      const target = /'(Microsoft\.[\w.]+\/[\w]+)'/.exec(scope)?.[1] ?? scope;
-      const role = ROLES[String(r.properties.roleDefinitionId).split('/').at(-1)!] ?? String(r.properties.roleDefinitionId);
-      expect(r.properties.principalId).toBe(FAKE.principalId);
-      expect(r.raw.name).toMatch(/^\[guid\(/);
-      return `${role} on ${target}${scope.includes("'hostAccountName'") ? ' (host)' : scope.includes("'logsAccountName'") ? ' (logs)' : ''}`;
-    });
-    expect(assignments.sort()).toEqual(
-      [
-        'Monitoring Metrics Publisher on Microsoft.Insights/dataCollectionRules',
-        'Monitoring Metrics Publisher on Microsoft.Insights/components',
-        'Storage Blob Data Owner on Microsoft.Storage/storageAccounts (host)',
-        'Storage Queue Data Contributor on Microsoft.Storage/storageAccounts (host)',
-        'Storage Table Data Contributor on Microsoft.Storage/storageAccounts (host)',
-        'Storage Blob Data Owner on Microsoft.Storage/storageAccounts (logs)',
-        'Storage Queue Data Contributor on Microsoft.Storage/storageAccounts (logs)',
-      ].sort(),
-    );
-  });
-
-  it('accounts allow no shared keys or public blobs, and need TLS 1.2; App Insights takes no keys', (ctx) => {
-    requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
-    const d = deployMain();
-    const accounts = resourcesOfType(d, 'Microsoft.Storage/storageAccounts');
-    expect(accounts).toHaveLength(2); // host/state and a new logs account
-    for (const a of accounts) expect(a.properties).toMatchObject({ allowSharedKeyAccess: false, allowBlobPublicAccess: false, minimumTlsVersion: 'TLS1_2', supportsHttpsTrafficOnly: true });
-    expect(resourcesOfType(deployMain({ existingLogsStorageAccountName: 'mylogs' }), 'Microsoft.Storage/storageAccounts')).toHaveLength(1);
-    expect(resourcesOfType(d, 'Microsoft.Insights/components')[0]!.properties.DisableLocalAuth).toBe(true);
-  });
-
+describe('an existing workspace', () => {
   it('an existing workspace is used where it is, without creating one', (ctx) => {
     requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
     const id = '/subscriptions/00000000-0000-0000-0000-00000000000f/resourceGroups/rg-central/providers/Microsoft.OperationalInsights/workspaces/law-central';
     const d = deployMain({ existingWorkspaceId: id });
     expect(resourcesOfType(d, 'Microsoft.OperationalInsights/workspaces')).toEqual([]);
     expect(String(resourcesOfType(d, 'Microsoft.OperationalInsights/workspaces/tables')[0]!.name)).toBe('law-central/PgAudit_CL');
+    expect(() => deployMain({ existingWorkspaceId: id, workspaceName: 'log-new' }).resources()).toThrow(/Set existingWorkspaceId or workspaceName, not both/);
     const workspaceModule = d.resources().find((r) => r.type === 'Microsoft.Resources/deployments' && r.name === 'workspace')!;
     expect(d.evaluate(workspaceModule.raw.subscriptionId)).toBe('00000000-0000-0000-0000-00000000000f');
     expect(d.evaluate(workspaceModule.raw.resourceGroup)).toBe('rg-central');
