@@ -87,6 +87,10 @@ param concurrency int = 4
 @maxValue(600)
 @description('PGAUDIT_UPLOAD_TIMEOUT_SECONDS: an upload attempt without an answer for this long is abandoned and retried.')
 param uploadTimeoutSeconds int = 60
+@minValue(1)
+@maxValue(20)
+@description('PGAUDIT_UPLOAD_ATTEMPTS: attempts of one request on 408/429/5xx, network errors and timeouts before the run stops (nothing is dead-lettered).')
+param uploadAttempts int = 6
 @minValue(0)
 @maxValue(1440)
 @description('PGAUDIT_RUN_BUDGET_MINUTES: a run stops at a checkpoint after this long (0: no limit); the next run resumes.')
@@ -232,6 +236,7 @@ var settingValues = {
   flushMb: flushMb
   concurrency: string(concurrency)
   uploadTimeoutSeconds: string(uploadTimeoutSeconds)
+  uploadAttempts: string(uploadAttempts)
   runBudgetMinutes: string(runBudgetMinutes)
   sweepSchedule: sweepSchedule
   clientId: identity.properties.clientId

@@ -18,6 +18,7 @@ param maximumInstanceCount int
 // Every app setting of the app's settings model, named and defaulted by the generated JSON
 // (npm run schema:gen): a setting added to src/config/settings-model.ts arrives here by itself.
 var settingsModel = loadJsonContent('../generated/settings.json').settings
+var connections = loadJsonContent('../generated/settings.json').connections
 var modelSettings = [
   for s in items(settingsModel): {
     name: s.value.env
@@ -72,8 +73,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       // FUNCTIONS_EXTENSION_VERSION must not be set. Every connection is identity-based.
       appSettings: concat(
         connection('AzureWebJobsStorage', stateBlobEndpoint, identityClientId),
-        connection('PGAUDIT_LOGS_STORAGE', logsBlobEndpoint, identityClientId),
-        connection('PGAUDIT_STATE_STORAGE', stateBlobEndpoint, identityClientId),
+        connection(connections.logsStorage.env, logsBlobEndpoint, identityClientId),
+        connection(connections.stateStorage.env, stateBlobEndpoint, identityClientId),
         [
           { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
           { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }

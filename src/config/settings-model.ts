@@ -274,12 +274,21 @@ export function defaultOf(key: SettingKey): string {
   return d;
 }
 
-/** The content of infra/generated/settings.json: what Bicep needs to write the app settings. */
-export function settingsJson(): { settings: Record<string, { env: string; default: string | null; min: number | null; max: number | null; description: string }> } {
+/**
+ * The content of infra/generated/settings.json: what Bicep needs to write the app settings. The
+ * storage connections are apart: Bicep writes each as `<env>__blobServiceUri`, `__credential` and
+ * `__clientId` (storage-connection.ts reads them).
+ */
+export function settingsJson(): {
+  settings: Record<string, { env: string; default: string | null; min: number | null; max: number | null; description: string }>;
+  connections: Record<string, { env: string; description: string }>;
+} {
+  const app = SETTINGS.filter((s) => s.app);
   return {
     settings: Object.fromEntries(
-      SETTINGS.filter((s) => s.app).map((s) => [s.key, { env: s.env, default: s.default ?? null, min: s.min ?? null, max: s.max ?? null, description: s.description }]),
+      app.filter((s) => !s.connection).map((s) => [s.key, { env: s.env, default: s.default ?? null, min: s.min ?? null, max: s.max ?? null, description: s.description }]),
     ),
+    connections: Object.fromEntries(app.filter((s) => s.connection).map((s) => [s.key, { env: s.env, description: s.description }])),
   };
 }
 

@@ -30,6 +30,7 @@ const TUNABLE: { key: string; param: string; value: unknown; text: string }[] = 
   { key: 'flushMb', param: 'flushMb', value: '0.5', text: '0.5' },
   { key: 'concurrency', param: 'concurrency', value: 2, text: '2' },
   { key: 'uploadTimeoutSeconds', param: 'uploadTimeoutSeconds', value: 120, text: '120' },
+  { key: 'uploadAttempts', param: 'uploadAttempts', value: 3, text: '3' },
   { key: 'runBudgetMinutes', param: 'runBudgetMinutes', value: 0, text: '0' },
   { key: 'sweepSchedule', param: 'sweepSchedule', value: '0 */10 * * * *', text: '0 */10 * * * *' },
   { key: 'logsContainer', param: 'logsContainer', value: 'copied-audit-logs', text: 'copied-audit-logs' },
