@@ -1,21 +1,28 @@
 // Writes the JSON files Bicep reads with loadJsonContent (it cannot import TypeScript):
-// infra/generated/pgaudit-columns.json from src/schema.ts and infra/generated/settings.json from
+// infra/generated/pgaudit-columns.json from src/schema.ts, pgaudit-ingest-columns.json from
+// src/run-record-schema.ts and infra/generated/settings.json from
 // src/config/settings-model.ts; and docs/reference.md (both as tables). test/infra/columns.test.ts
 // and test/unit/settings-model.test.ts fail when any of them is stale.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { settingsJson } from '../src/config/settings-model.js';
+import { runSchemaJson } from '../src/run-record-schema.js';
 import { schemaJson } from '../src/schema.js';
 import { renderReferenceDoc } from './reference-doc.js';
 
 const GENERATED = join(dirname(fileURLToPath(import.meta.url)), '..', 'infra', 'generated');
 export const SCHEMA_JSON_PATH = join(GENERATED, 'pgaudit-columns.json');
+export const RUN_SCHEMA_JSON_PATH = join(GENERATED, 'pgaudit-ingest-columns.json');
 export const SETTINGS_JSON_PATH = join(GENERATED, 'settings.json');
 export const REFERENCE_DOC_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'reference.md');
 
 export function renderSchemaJson(): string {
   return JSON.stringify(schemaJson(), null, 2) + '\n';
+}
+
+export function renderRunSchemaJson(): string {
+  return JSON.stringify(runSchemaJson(), null, 2) + '\n';
 }
 
 export function renderSettingsJson(): string {
@@ -25,7 +32,8 @@ export function renderSettingsJson(): string {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   mkdirSync(GENERATED, { recursive: true });
   writeFileSync(SCHEMA_JSON_PATH, renderSchemaJson());
+  writeFileSync(RUN_SCHEMA_JSON_PATH, renderRunSchemaJson());
   writeFileSync(SETTINGS_JSON_PATH, renderSettingsJson());
   writeFileSync(REFERENCE_DOC_PATH, renderReferenceDoc());
-  console.error(`wrote ${SCHEMA_JSON_PATH}, ${SETTINGS_JSON_PATH} and ${REFERENCE_DOC_PATH}`);
+  console.error(`wrote ${SCHEMA_JSON_PATH}, ${RUN_SCHEMA_JSON_PATH}, ${SETTINGS_JSON_PATH} and ${REFERENCE_DOC_PATH}`);
 }

@@ -2,12 +2,14 @@
 // (src/config/settings-model.ts) as tables, generated so that the documentation cannot drift
 // from the one definition of each (`npm run schema:gen`; test/unit/settings-model.test.ts checks).
 import { SETTINGS } from '../src/config/settings-model.js';
+import { RUN_COLUMNS, RUN_TABLE_NAME } from '../src/run-record-schema.js';
 import { COLUMNS, TABLE_NAME } from '../src/schema.js';
 
 const cell = (text: string): string => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
 
 export function renderReferenceDoc(): string {
   const columns = COLUMNS.map((c) => `| ${c.name} | ${c.type} | ${cell(c.description)} |`);
+  const runColumns = RUN_COLUMNS.map((c) => `| ${c.name} | ${c.type} | ${cell(c.description)} |`);
   const settings = SETTINGS.map((s) => {
     const limits = s.min !== undefined ? `${s.min}..${s.max}` : '';
     const dflt = s.default === undefined ? '—' : s.default === '' ? '(empty)' : `\`${cell(s.default)}\``;
@@ -26,6 +28,13 @@ export function renderReferenceDoc(): string {
     '| column | type | meaning |',
     '|---|---|---|',
     ...columns,
+    '',
+    `## \`${RUN_TABLE_NAME}\` columns (run records)`,
+    'One row per shipped byte range (`blob`), per run (`heartbeat`, also when idle) and per failure or notice (`error`).',
+    '',
+    '| column | type | meaning |',
+    '|---|---|---|',
+    ...runColumns,
     '',
     '## Settings',
     'One definition each. The Functions app reads the app setting; every CLI command that takes the',
