@@ -126,7 +126,7 @@ export async function onSweep(_timer: unknown, ctx: InvocationContext): Promise<
     extra = await discoverServers(rt.context.deps.source);
     rt.lastDiscovery = now.getTime();
   }
-  const { plan, problems } = await planLive(rt.context.store, now, rt.context.config.graceMs, extra);
+  const { plan, problems } = await planLive(rt.context.store, now, rt.context.config.lookbackMs, extra);
   for (const p of problems) ctx.error(JSON.stringify({ event: 'pgaudit-ingest.error', trigger: 'sweep', server: null, code: p.code, message: p.message, hint: p.hint ?? null }));
   const summary = await run(plan, rt, ctx, 'sweep');
   if (problems.length > 0) throw new RunFailedError(problems.map((p) => ({ server: p.blob, code: p.code, message: p.message, hint: p.hint ?? null })));

@@ -8,7 +8,9 @@
 import type { z as Zod } from 'zod';
 import { compileLogLinePrefix, DEFAULT_LOG_LINE_PREFIX, prefixProblem } from '../parse/log-line-prefix.js';
 import { DEFAULT_STATEMENT_CAP, MAX_STATEMENT_CAP, MIN_STATEMENT_CAP } from '../enrich/cap.js';
+import { compileFilter } from '../enrich/filters.js';
 import { compileUserRule } from '../enrich/redact.js';
+import { RUN_STREAM_NAME } from '../run-record-schema.js';
 import { STREAM_NAME } from '../schema.js';
 import { LOGS_CONTAINER } from './logs-container.js';
 import type { StorageConnection } from './storage-connection.js';
@@ -61,7 +63,9 @@ export interface SettingValues {
   serverLogLinePrefixes: Record<string, string>;
   statementCap: number;
   redactPatterns: string[];
-  graceMinutes: number;
+  filters: string[];
+  lookbackHours: number;
+  runStreamName: string;
   flushMb: number;
   concurrency: number;
   uploadTimeoutSeconds: number;
@@ -123,6 +127,18 @@ function redactList(z: Z): Zod.ZodType<string[]> {
   });
 }
 
+function filterList(z: Z): Zod.ZodType<string[]> {
+  return z.array(z.string()).superRefine((rules, ctx) => {
+    for (const rule of rules) {
+      try {
+        compileFilter(rule);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }
+  });
+}
+
 function prefixMap(z: Z): Zod.ZodType<Record<string, string>> {
   return z.record(z.string().min(1, 'a server name must not be empty'), prefixSchema(z)).transform((m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k.toLowerCase(), v])));
 }
@@ -164,6 +180,12 @@ export const SETTINGS: readonly Setting[] = [
     description: 'DCR stream the rows are sent to',
     schema: (z) => z.string().regex(/^Custom-[A-Za-z0-9_]+$/, 'must be a custom stream name such as Custom-PgAudit_CL'),
   },
+  {
+    key: 'runStreamName', env: 'PGAUDIT_RUN_STREAM_NAME', app: true, default: RUN_STREAM_NAME,
+    cli: { flag: '--run-stream', arg: 'name' },
+    description: 'DCR stream the run records (PgAuditIngest_CL) are sent to',
+    schema: (z) => z.string().regex(/^Custom-[A-Za-z0-9_]+$/, 'must be a custom stream name such as Custom-PgAuditIngest_CL'),
+  },
   container('logsContainer', 'PGAUDIT_LOGS_CONTAINER', '--container', LOGS_CONTAINER, 'container of the diagnostic blobs (the Event Grid subscription filters on the same name)'),
   container('stateContainer', 'PGAUDIT_STATE_CONTAINER', '--state-container', 'pgaudit-state', 'container for checkpoints, session state and leases'),
   container('deadLetterContainer', 'PGAUDIT_DEADLETTER_CONTAINER', '--deadletter-container', 'pgaudit-deadletter', 'container for rows the service refused'),
@@ -196,10 +218,17 @@ export const SETTINGS: readonly Setting[] = [
     schema: (z) => json(z, redactList(z), '["api_key=\\\\w+"]'),
     fromCli: (items) => JSON.stringify(items),
   },
+  {
+    key: 'filters', env: 'PGAUDIT_FILTERS', app: true, default: '[]',
+    cli: { flag: '--exclude', arg: 'field=value', repeatable: true },
+    description: 'rows not to ship, FIELD=VALUE or FIELD=/regex/flags, FIELD one of EventType, UserName, DatabaseName, ApplicationName, Class, Command; counted per rule (JSON array of such strings as an app setting; repeatable on the command line)',
+    schema: (z) => json(z, filterList(z), '["UserName=azuresu"]'),
+    fromCli: (items) => JSON.stringify(items),
+  },
   numberSetting({
-    key: 'graceMinutes', env: 'PGAUDIT_GRACE_MINUTES', default: '15', min: 0, max: 180, whole: true,
-    flag: '--grace-minutes', arg: 'minutes',
-    description: 'how long after its hour a blob may still grow',
+    key: 'lookbackHours', env: 'PGAUDIT_LOOKBACK_HOURS', default: '48', min: 1, max: 720, whole: true,
+    flag: '--lookback-hours', arg: 'hours',
+    description: 'blobs of this many past hours are checked for late appends on every run (Azure may append to a blob after its hour); a cut last line waits this long before it becomes an UNPARSED row',
   }),
   numberSetting({
     key: 'flushMb', env: 'PGAUDIT_FLUSH_MB', default: '8', min: 0.1, max: 64, whole: false,
@@ -293,10 +322,10 @@ export function settingsJson(): {
 }
 
 /** The settings each command takes, by group (their options appear in this order in --help). */
-export const PIPELINE_KEYS = ['logLinePrefix', 'serverLogLinePrefixes', 'statementCap', 'redactPatterns'] as const satisfies readonly SettingKey[];
+export const PIPELINE_KEYS = ['logLinePrefix', 'serverLogLinePrefixes', 'statementCap', 'redactPatterns', 'filters'] as const satisfies readonly SettingKey[];
 export const STORAGE_KEYS = ['logsStorage', 'stateStorage', 'clientId', 'logsContainer', 'stateContainer', 'deadLetterContainer'] as const satisfies readonly SettingKey[];
-export const INGESTION_KEYS = ['ingestionEndpoint', 'dcrImmutableId', 'streamName', 'uploadTimeoutSeconds', 'uploadAttempts'] as const satisfies readonly SettingKey[];
-export const RUN_KEYS = ['graceMinutes', 'flushMb', 'concurrency', 'runBudgetMinutes'] as const satisfies readonly SettingKey[];
+export const INGESTION_KEYS = ['ingestionEndpoint', 'dcrImmutableId', 'streamName', 'runStreamName', 'uploadTimeoutSeconds', 'uploadAttempts'] as const satisfies readonly SettingKey[];
+export const RUN_KEYS = ['lookbackHours', 'flushMb', 'concurrency', 'runBudgetMinutes'] as const satisfies readonly SettingKey[];
 /** Everything a shipping run reads (the CLI and the Functions app alike). */
 export const SHIP_KEYS = [...STORAGE_KEYS, ...INGESTION_KEYS, ...PIPELINE_KEYS, ...RUN_KEYS] as const;
 /** Everything the Functions app reads: a shipping run's settings and the timer's schedule. */

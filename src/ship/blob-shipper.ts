@@ -21,7 +21,7 @@ export interface ShipOptions {
   /** Upload when this many bytes of rows are pending. */
   readonly flushBytes: number;
   /** How long after its hour a blob may still grow. */
-  readonly graceMs: number;
+  readonly lookbackMs: number;
   readonly now: () => Date;
   /** Test hook: called after an upload and before its checkpoint is written. */
   readonly afterUpload?: (blob: string, endOffset: number) => Promise<void> | void;
@@ -106,7 +106,7 @@ export async function shipBlob(name: string, lease: ServerLease, pipeline: Audit
   if (marker?.state === 'done' && cp.offset === marker.offset && length <= cp.offset) return result('already-done', { length, range: { start: cp.offset, end: cp.offset } });
   if (marker?.state === 'done' && cp.offset === marker.offset) deps.log(`${name} grew after it was done (${length - cp.offset} byte(s) from offset ${cp.offset}); shipping the growth`);
 
-  const open = mayStillGrow(parseBlobPath(name), deps.options.now(), deps.options.graceMs);
+  const open = mayStillGrow(parseBlobPath(name), deps.options.now(), deps.options.lookbackMs);
   const start = cp.offset;
   const base = { rows: cp.rows, deadLettered: cp.deadLettered };
   let markerWritten = marker?.state === 'tracking' ? false : tracked !== undefined;

@@ -32,7 +32,7 @@ export async function planFromListing(source: ContainerClient, prefix: string, r
  * current hour's blob and, within the grace period, the previous hour's. Server documents that
  * cannot be read are returned as problems (those servers are not planned; the others are).
  */
-export async function planLive(store: StateStore, now: Date, graceMs: number, extraServers: Iterable<string> = []): Promise<{ plan: SweepPlan; problems: StateDocumentError[] }> {
+export async function planLive(store: StateStore, now: Date, lookbackMs: number, extraServers: Iterable<string> = []): Promise<{ plan: SweepPlan; problems: StateDocumentError[] }> {
   const plan: SweepPlan = new Map();
   const servers = new Set<string>(extraServers);
   const { states, problems } = await store.listServers();
@@ -43,7 +43,7 @@ export async function planLive(store: StateStore, now: Date, graceMs: number, ex
   for (const serverPath of servers) {
     addToPlan(plan, hourlyBlobName(serverPath, now));
     const previous = new Date(now.getTime() - 3_600_000);
-    if (now.getTime() - Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), now.getUTCHours()) < graceMs) {
+    if (now.getTime() - Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), now.getUTCHours()) < lookbackMs) {
       addToPlan(plan, hourlyBlobName(serverPath, previous));
     }
   }

@@ -18,7 +18,7 @@ export interface ShipConfig {
   readonly stateContainer: string;
   readonly deadLetterContainer: string;
   readonly pipelineOptions: Partial<PipelineOptions>;
-  readonly graceMs: number;
+  readonly lookbackMs: number;
   readonly flushBytes: number;
   readonly concurrency: number;
   readonly uploadTimeoutMs: number;
@@ -40,7 +40,7 @@ export function shipConfigOf(s: ShipSettings): ShipConfig {
     stateContainer: s.stateContainer,
     deadLetterContainer: s.deadLetterContainer,
     pipelineOptions: pipelineOptionsOf(s),
-    graceMs: s.graceMinutes * 60_000,
+    lookbackMs: s.lookbackHours * 3_600_000,
     flushBytes: Math.round(s.flushMb * 1_000_000),
     concurrency: s.concurrency,
     uploadTimeoutMs: s.uploadTimeoutSeconds * 1000,
@@ -82,7 +82,7 @@ export function createShipContext(config: ShipConfig, clients: ShipClients, log:
     pipelineOptions: config.pipelineOptions,
     concurrency: config.concurrency,
     budgetMs: config.budgetMs,
-    options: { flushBytes: config.flushBytes, graceMs: config.graceMs, now: config.now ?? (() => new Date()), afterUpload: config.afterUpload, onCheckpoint: config.onCheckpoint },
+    options: { flushBytes: config.flushBytes, lookbackMs: config.lookbackMs, now: config.now ?? (() => new Date()), afterUpload: config.afterUpload, onCheckpoint: config.onCheckpoint },
   };
   return {
     config,

@@ -27,12 +27,12 @@ export function hourlyBlobName(serverPath: string, at: Date): string {
 }
 
 /**
- * Whether the blob may still receive records: during its hour and for `graceMs` after it
+ * Whether the blob may still receive records: during its hour and for `lookbackMs` after it
  * (records of the previous hour may land late). Names without an hour are always open.
  */
-export function mayStillGrow(path: DiagnosticBlobPath, now: Date, graceMs: number): boolean {
+export function mayStillGrow(path: DiagnosticBlobPath, now: Date, lookbackMs: number): boolean {
   if (!path.hourStart) return true;
-  return now.getTime() < path.hourStart.getTime() + 3_600_000 + graceMs;
+  return now.getTime() < path.hourStart.getTime() + 3_600_000 + lookbackMs;
 }
 
 /** The last path segment of the server path, lower-case (the server name). */

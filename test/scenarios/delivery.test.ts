@@ -34,16 +34,16 @@ describe('delivery', () => {
     for (let i = 1; i < cuts.length; i++) {
       await append(blob, all.subarray(cuts[i - 1], cuts[i]));
       now = at(5 + i);
-      const summary = await runSweep(await planLive(ctx.store, now, ctx.deps.options.graceMs, [serverPath(server)]), ctx.deps);
+      const summary = await runSweep(await planLive(ctx.store, now, ctx.deps.options.lookbackMs, [serverPath(server)]), ctx.deps);
       expect(summary.busyServers).toEqual([]);
     }
     // The hour is over: one more sweep finds nothing new and marks the blob done.
     now = at(80);
-    const last = await runSweep(await planLive(ctx.store, now, ctx.deps.options.graceMs), ctx.deps);
+    const last = await runSweep(await planLive(ctx.store, now, ctx.deps.options.lookbackMs), ctx.deps);
     expect(last.shipped).toBe(0);
     expect(last.blobs.some((b) => b.closed)).toBe(true);
     expectExactlyOnce(acceptedFor(stack, server), s.expected, { otherRows: 2 });
-    const later = await runSweep(await planLive(ctx.store, at(200), ctx.deps.options.graceMs), ctx.deps);
+    const later = await runSweep(await planLive(ctx.store, at(200), ctx.deps.options.lookbackMs), ctx.deps);
     expect(later.blobs.map((b) => b.status)).toEqual(['missing']); // only that later hour's (absent) blob is looked at
   });
 

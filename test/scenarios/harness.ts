@@ -28,7 +28,7 @@ export async function scenario(stack: Stack, overrides: Partial<ShipConfig> = {}
       stateContainer: `state-${id}`,
       deadLetterContainer: `dead-${id}`,
       pipelineOptions: {},
-      graceMs: 15 * 60_000,
+      lookbackMs: 15 * 60_000, // the old 15-minute grace, until the lookback planner lands
       flushBytes: 8_000_000,
       concurrency: 2,
       uploadTimeoutMs: 30_000,

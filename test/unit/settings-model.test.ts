@@ -108,7 +108,13 @@ describe('the CLI and the app accept and reject the same values', () => {
     ...text('statementCap', ['100', '60000', '32000', '99', '60001', 'abc', '1.5', '']),
     ...text('flushMb', ['0.1', '8', '64', '0', '65', 'x']),
     ...text('concurrency', ['1', '64', '0', '2.5']),
-    ...text('graceMinutes', ['0', '180', '181', '-1']),
+    ...text('lookbackHours', ['1', '720', '0', '721']),
+    { key: 'filters', app: '["UserName=azuresu","ApplicationName=/^pg_cron/i"]', cli: ['--exclude', 'UserName=azuresu', '--exclude', 'ApplicationName=/^pg_cron/i'] },
+    { key: 'filters', app: '["Colour=red"]', cli: ['--exclude', 'Colour=red'] },
+    { key: 'filters', app: '["EventType=GAP"]', cli: ['--exclude', 'EventType=GAP'] },
+    { key: 'filters', app: '["EventType=/.*/"]', cli: ['--exclude', 'EventType=/.*/'] },
+    { key: 'filters', app: '["UserName=/(/"]', cli: ['--exclude', 'UserName=/(/'] },
+    { key: 'filters', app: '["UserName="]', cli: ['--exclude', 'UserName='] },
     ...text('uploadTimeoutSeconds', ['1', '600', '0', '601']),
     ...text('runBudgetMinutes', ['0', '1440', '1441']),
     ...text('logLinePrefix', ['%m [%p] %q%u@%d ', '', '%t-%c-', '%', 'abc %', '100%%']),
@@ -146,7 +152,7 @@ describe('loadSettings (the Functions app)', () => {
     const s = loadSettings({ ...valid, AZURE_CLIENT_ID: CLIENT });
     expect(s).toMatchObject({
       streamName: 'Custom-PgAudit_CL', logsContainer: 'insights-logs-postgresqllogs', stateContainer: 'pgaudit-state', deadLetterContainer: 'pgaudit-deadletter',
-      logLinePrefix: '%t-%c-', statementCap: 32_000, graceMinutes: 15, flushMb: 8, concurrency: 4, uploadTimeoutSeconds: 60, uploadAttempts: 6, runBudgetMinutes: 8,
+      logLinePrefix: '%t-%c-', statementCap: 32_000, lookbackHours: 48, flushMb: 8, concurrency: 4, uploadTimeoutSeconds: 60, uploadAttempts: 6, runBudgetMinutes: 8,
       redactPatterns: [], serverLogLinePrefixes: {}, sweepSchedule: '0 */5 * * * *', clientId: CLIENT,
     });
     expect(s.logsStorage).toEqual({ kind: 'identity', blobServiceUri: 'https://logs.blob.core.windows.net', clientId: CLIENT, managedIdentity: true });
