@@ -13,6 +13,7 @@
 //   outside printable ASCII as '?'.
 // The state is immutable (replaced, never changed in place), so a session table snapshot can
 // share it.
+import { hash } from 'node:crypto';
 import { classifyQueryString, type ClassifiedStatement, type StatementEffect } from '../parse/session-statement.js';
 
 /** The name's state at BEGIN (savepoint null) or at a SAVEPOINT, restored by ROLLBACK [TO]. */
@@ -24,7 +25,9 @@ export interface NameFrame {
 
 /** A multi-statement query string being executed: which of its statements the entries have reached. */
 export interface QueryRun {
-  readonly text: string;
+  /** The string's length and SHA-256 (hex): the text itself could be 64 KiB per session. */
+  readonly length: number;
+  readonly digest: string;
   /** Its statements with a followed command tag, in order. */
   readonly statements: readonly ClassifiedStatement[];
   /** Per command tag: entries seen (n) and the statement id of the last one. */
@@ -115,7 +118,7 @@ export function errorNameChange(s: NamedSession): NameChange | null {
 export function auditNameChange(s: NamedSession, e: AuditFacts): NameChange | null {
   let names = s.names;
   const topLevel = e.substatementId <= 1;
-  if (names.run && topLevel && e.statement !== names.run.text) names = { ...names, run: null };
+  if (names.run && topLevel && !sameText(names.run, e.statement)) names = { ...names, run: null };
   const command = e.command ?? '';
   if (!FOLLOWED_COMMANDS.has(command) || (command === 'SELECT' && !(e.statement !== null && SET_CONFIG.test(e.statement)))) {
     return names === s.names ? null : { at: 'row', current: s.applicationName, names };
@@ -125,6 +128,8 @@ export function auditNameChange(s: NamedSession, e: AuditFacts): NameChange | nu
 }
 
 const unknown = (reason: string): StatementEffect => ({ kind: 'unknown', reason });
+
+const sameText = (run: QueryRun, text: string | null): boolean => text !== null && text.length === run.length && hash('sha256', text) === run.digest;
 
 /**
  * The statement an entry is about. pgAudit before 17 logs the whole query string in each entry;
@@ -137,8 +142,10 @@ const unknown = (reason: string): StatementEffect => ({ kind: 'unknown', reason 
 function identify(run: QueryRun | null, e: AuditFacts, command: string, topLevel: boolean): { effect: StatementEffect; run: QueryRun | null } {
   if (e.statement === null) return { effect: unknown('statement not logged'), run };
   if (e.statement.length > MAX_FOLLOWED_STATEMENT_CHARS) return { effect: unknown('statement too long to follow'), run };
+  // auditNameChange already ended the run at a top-level entry of another text.
+  const current = run && (topLevel || sameText(run, e.statement)) ? run : null;
   let statements: readonly ClassifiedStatement[];
-  if (run?.text === e.statement) statements = run.statements;
+  if (current) statements = current.statements;
   else {
     const parsed = classifyQueryString(e.statement);
     if (!parsed.ok) return { effect: unknown(parsed.reason), run };
@@ -150,7 +157,7 @@ function identify(run: QueryRun | null, e: AuditFacts, command: string, topLevel
   if (!topLevel || command === 'SELECT' || statements.some((st) => st.setsPgAudit)) {
     return { effect: unknown(`several ${command} statements in one query string`), run };
   }
-  const base = run?.text === e.statement ? run : { text: e.statement, statements, counts: {} };
+  const base = current ?? { length: e.statement.length, digest: hash('sha256', e.statement), statements, counts: {} };
   const last = base.counts[command];
   const n = last?.id === e.statementId ? last.n : (last?.n ?? 0) + 1;
   return { effect: candidates[(n - 1) % candidates.length]!.effect, run: { ...base, counts: { ...base.counts, [command]: { n, id: e.statementId } } } };
