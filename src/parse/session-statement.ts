@@ -165,6 +165,8 @@ function boolText(text: string): boolean | null {
 const isWord = (t: SqlToken | undefined, value: string): boolean => t?.kind === 'word' && t.value === value;
 
 const INT32_MAX = 2 ** 31 - 1;
+/** SET TIME ZONE, SET ROLE, SET SESSION AUTHORIZATION, SET TRANSACTION, … name no setting. */
+const SET_FORMS = new Set(['time', 'role', 'session', 'transaction', 'names', 'schema', 'xml']);
 
 /** A cursor over one statement's tokens. */
 class Reader {
@@ -209,9 +211,8 @@ class Reader {
   /** A setting name (a.b for extension settings), lower-cased: GUC names are case-insensitive. */
   settingName(): string | null {
     const t = this.peek();
-    if ((t?.kind !== 'word' && t?.kind !== 'ident') || ['time', 'role', 'session', 'transaction', 'names', 'schema', 'xml'].includes(t.value)) {
-      return t?.kind === 'ident' ? (this.skip(), t.value.toLowerCase()) : null;
-    }
+    if (t?.kind !== 'word' && t?.kind !== 'ident') return null;
+    if (t.kind === 'word' && SET_FORMS.has(t.value)) return null;
     this.skip();
     let name = t.value;
     while (this.isOp('.') && (this.peek(1)?.kind === 'word' || this.peek(1)?.kind === 'ident')) {
