@@ -73,7 +73,7 @@ export function classifyStatement(tokens: readonly SqlToken[]): ClassifiedStatem
       return { tag: 'RELEASE', effect: savepoint !== null && r.done() ? { kind: 'release', savepoint } : unknown('RELEASE without a savepoint name') };
     }
     case 'prepare':
-      // PREPARE TRANSACTION ends the block; PostgreSQL keeps its session-level settings as a COMMIT does.
+      // PREPARE TRANSACTION ends the block and keeps session-level settings as COMMIT does (xact.c; not measured here).
       return r.isWord('transaction') ? { tag: 'PREPARE TRANSACTION', effect: { kind: 'commit', chain: false } } : { tag: 'PREPARE', effect: NONE };
     case 'select':
       return { tag: 'SELECT', effect: readSetConfig(tokens) };

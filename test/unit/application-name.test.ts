@@ -145,6 +145,13 @@ const SCENARIOS: readonly { name: string; steps: readonly Step[] }[] = [
       { audit: 'MISC,SET', sql: "SET statement_timeout = '5s'; SET application_name = 'm2'; SELECT 7", pg: 'c2' },
       { audit: 'MISC,SET', sql: "SET statement_timeout = '5s'; SET application_name = 'm2'; SELECT 7", pg: 'm2' },
       { audit: 'READ,SELECT', sql: "SET statement_timeout = '5s'; SET application_name = 'm2'; SELECT 7", pg: 'm2' },
+      ...["SET pgaudit.log = 'none'; SET application_name = 'hidden'; SET pgaudit.log = 'misc'; SET application_name = 'shown'"].flatMap((sql): Step[] => [
+        // A superuser's string: the first entry is the third statement (logging was off before it).
+        { audit: 'MISC,SET', sql, pg: 'hidden', ours: 'm2', why: 'a string setting pgaudit.* is not matched by order' },
+        { audit: 'MISC,SET', sql, pg: 'shown', ours: 'm2', why: 'as above' },
+      ]),
+      { audit: 'MISC,SET', sql: "SET application_name = 'm2'", pg: 'm2' },
+      { audit: 'MISC,SET', sql: '<not logged>', pg: 'nl', ours: 'm2', why: 'pgaudit.log_statement off' },
       { audit: 'READ,SELECT', sql: "PREPARE p AS SELECT set_config('application_name', $1, false)", pg: 'm2' },
       { audit: 'MISC,EXECUTE', sql: "EXECUTE p('prep')", sub: 2, pg: 'prep', ours: 'm2', why: 'the value is a parameter of a prepared statement' },
     ],
