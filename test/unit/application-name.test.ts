@@ -3,6 +3,8 @@
 // classes and commands); `pg` is the application_name jsonlog reported on that line. Where the
 // pipeline cannot know it, `ours` is the documented rule's answer and `why` says which rule.
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { nameSessionFields } from '../../src/enrich/application-name-schema.js';
 import type { PipelineSnapshot } from '../../src/pipeline/audit-pipeline.js';
 import { azureLine, defaultPrefix } from '../helpers/azure-record.js';
 import { rowsOf } from '../helpers/run-pipeline.js';
@@ -203,6 +205,29 @@ describe('ApplicationName follows the audited rows', () => {
     expect(rows.map((r) => [r.ApplicationName, r.ConnectApplicationName])).toEqual([
       ['start', 'start'], ['loc', 'start'], ['loc', 'start'], ['loc', 'start'], ['start', 'start'], ['worker', 'start'],
     ]);
+  });
+
+  it('a saved session table validates with the schema of the name fields and loses nothing', async () => {
+    const multi = "SET a = 1; SET application_name = 'x'";
+    const { pipeline } = await rowsOf(
+      text(
+        session([
+          { audit: 'MISC,BEGIN', sql: 'BEGIN', pg: 'start' },
+          { audit: 'MISC,SAVEPOINT', sql: 'SAVEPOINT sp', pg: 'start' },
+          { audit: 'MISC,SET', sql: "SET LOCAL application_name = 'loc'", pg: 'loc' },
+          { audit: 'MISC,SET', sql: multi, pg: 'loc' },
+        ]),
+      ),
+    );
+    const saved = JSON.parse(JSON.stringify(pipeline.snapshot().sessions.map(([, , s]) => s))) as unknown[];
+    const schema = z.strictObject(nameSessionFields);
+    for (const s of saved) {
+      const fields = { connectApplicationName: (s as { connectApplicationName: unknown }).connectApplicationName, names: (s as { names: unknown }).names };
+      expect(schema.parse(fields)).toEqual(fields);
+    }
+    const names = (saved[0] as { names: { block: unknown[]; run: unknown } }).names;
+    expect([names.block.length, names.run !== null]).toEqual([2, true]);
+    expect(() => schema.parse({ connectApplicationName: 'a', names: { session: 'a', block: [{ savepoint: 1 }], run: null } })).toThrow();
   });
 
   it('a snapshot from before this column restores with the followed name as the session name', async () => {
