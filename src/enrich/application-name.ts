@@ -14,7 +14,7 @@
 // The state is immutable (replaced, never changed in place), so a session table snapshot can
 // share it.
 import { hash } from 'node:crypto';
-import { classifyQueryString, type ClassifiedStatement, type StatementEffect } from '../parse/session-statement.js';
+import { classifyQueryString, NO_EFFECT, type ClassifiedStatement, type StatementEffect } from '../parse/session-statement.js';
 
 /** The name's state at BEGIN (savepoint null) or at a SAVEPOINT, restored by ROLLBACK [TO]. */
 export interface NameFrame {
@@ -129,6 +129,20 @@ export function auditNameChange(s: NamedSession, e: AuditFacts): NameChange | nu
 
 const unknown = (reason: string): StatementEffect => ({ kind: 'unknown', reason });
 
+// BEGIN, COMMIT and ROLLBACK alone are most of the transaction rows (one per transaction of an
+// application): read without the tokenizer.
+const PLAIN_TRANSACTION = /^\s*(begin|start|commit|end|rollback|abort)(?:\s+(?:work|transaction))?\s*;?\s*$/i;
+const APPLICATION_NAME = /application_name/i;
+const RESET_ALL = /\ball\b/i;
+const PLAIN_EFFECTS: Readonly<Record<string, ClassifiedStatement>> = {
+  begin: { tag: 'BEGIN', effect: { kind: 'begin' } },
+  start: { tag: 'START TRANSACTION', effect: { kind: 'begin' } },
+  commit: { tag: 'COMMIT', effect: { kind: 'commit', chain: false } },
+  end: { tag: 'COMMIT', effect: { kind: 'commit', chain: false } },
+  rollback: { tag: 'ROLLBACK', effect: { kind: 'rollback', chain: false } },
+  abort: { tag: 'ROLLBACK', effect: { kind: 'rollback', chain: false } },
+};
+
 const sameText = (run: QueryRun, text: string | null): boolean => text !== null && text.length === run.length && hash('sha256', text) === run.digest;
 
 /**
@@ -142,6 +156,11 @@ const sameText = (run: QueryRun, text: string | null): boolean => text !== null 
 function identify(run: QueryRun | null, e: AuditFacts, command: string, topLevel: boolean): { effect: StatementEffect; run: QueryRun | null } {
   if (e.statement === null) return { effect: unknown('statement not logged'), run };
   if (e.statement.length > MAX_FOLLOWED_STATEMENT_CHARS) return { effect: unknown('statement too long to follow'), run };
+  const plain = PLAIN_EFFECTS[PLAIN_TRANSACTION.exec(e.statement)?.[1]!.toLowerCase() ?? ''];
+  if (plain?.tag === command) return { effect: plain.effect, run };
+  // One SET or RESET that does not name application_name changes nothing (most SET rows: a driver's settings).
+  const single = !e.statement.includes(';');
+  if (single && (command === 'SET' || (command === 'RESET' && !RESET_ALL.test(e.statement))) && !APPLICATION_NAME.test(e.statement)) return { effect: NO_EFFECT, run };
   // auditNameChange already ended the run at a top-level entry of another text.
   const current = run && (topLevel || sameText(run, e.statement)) ? run : null;
   let statements: readonly ClassifiedStatement[];
@@ -171,7 +190,7 @@ function applyEffect(s: NamedSession, names: NameTracking, effect: StatementEffe
     const { current: c, ...rest } = next;
     return { at, current: c, names: { ...names, ...rest } };
   };
-  const lost = to('next', { current: session, block: null });
+  const lost = (): NameChange => to('next', { current: session, block: null });
   switch (effect.kind) {
     case 'set':
     case 'reset': {
@@ -196,7 +215,7 @@ function applyEffect(s: NamedSession, names: NameTracking, effect: StatementEffe
     case 'rollback-to': {
       const i = savepointIndex(block, effect.savepoint);
       if (!block) return same;
-      if (i < 0) return lost;
+      if (i < 0) return lost();
       return to('next', { current: block[i]!.current, session: block[i]!.session, block: block.slice(0, i + 1) });
     }
     case 'savepoint':
@@ -204,10 +223,10 @@ function applyEffect(s: NamedSession, names: NameTracking, effect: StatementEffe
     case 'release': {
       const i = savepointIndex(block, effect.savepoint);
       if (!block) return same;
-      return i < 0 ? lost : to('row', { current, block: block.slice(0, i) });
+      return i < 0 ? lost() : to('row', { current, block: block.slice(0, i) });
     }
     case 'unknown':
-      return block && BLOCK_COMMANDS.has(command) ? lost : same;
+      return block && BLOCK_COMMANDS.has(command) ? lost() : same;
     case 'none':
       return same;
   }

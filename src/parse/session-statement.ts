@@ -28,11 +28,29 @@ export interface ClassifiedStatement {
 
 export type QueryStringResult = { readonly ok: true; readonly statements: readonly ClassifiedStatement[] } | { readonly ok: false; readonly reason: string };
 
-const NONE: StatementEffect = { kind: 'none' };
+export const NO_EFFECT: StatementEffect = { kind: 'none' };
+const NONE = NO_EFFECT;
 const unknown = (reason: string): StatementEffect => ({ kind: 'unknown', reason });
+
+// Applications send the same few statements again and again (a driver's SETs, an ORM's
+// SAVEPOINTs): short texts keep their result. The results are immutable.
+const MEMO_TEXT_CHARS = 1024;
+const MEMO_ENTRIES = 4096;
+const memo = new Map<string, QueryStringResult>();
 
 /** Classifies every statement of a query string (pgAudit before 17 logs the whole string in each entry). */
 export function classifyQueryString(sql: string): QueryStringResult {
+  if (sql.length > MEMO_TEXT_CHARS) return classifyText(sql);
+  let result = memo.get(sql);
+  if (!result) {
+    if (memo.size >= MEMO_ENTRIES) memo.clear();
+    result = classifyText(sql);
+    memo.set(sql, result);
+  }
+  return result;
+}
+
+function classifyText(sql: string): QueryStringResult {
   const t = tokenize(sql);
   if (!t.ok) return t;
   for (let i = 0; i + 1 < t.tokens.length; i++) {

@@ -237,6 +237,20 @@ describe('ApplicationName follows the audited rows', () => {
     expect(second.rows.map((r) => [r.ApplicationName, r.ConnectApplicationName])).toEqual([[null, null]]);
   });
 
+  it('the quick readings of plain BEGIN/COMMIT/ROLLBACK and of SETs of other settings agree with the reader', async () => {
+    const steps: Step[] = [
+      { audit: 'MISC,BEGIN', sql: 'begin work;', pg: 'start' },
+      { audit: 'MISC,SET', sql: "SET LOCAL application_name = 'w'", pg: 'w' },
+      { audit: 'MISC,SET', sql: "SET search_path = 'a;b'", pg: 'w' },
+      { audit: 'MISC,RESET', sql: 'RESET all', pg: 'start' },
+      { audit: 'MISC,SET', sql: "SET application_name = 'v'", pg: 'v' },
+      { audit: 'MISC,ROLLBACK', sql: ' ROLLBACK TRANSACTION ', pg: 'v' },
+      { audit: 'MISC,RESET', sql: 'RESET statement_timeout', pg: 'start' },
+    ];
+    const { kept } = await names(steps);
+    expect(kept.map((r) => r.ApplicationName)).toEqual(expected(steps));
+  });
+
   it('statements lost before a row (a GAP) end what was known of the block', async () => {
     const lines = session([
       { audit: 'MISC,BEGIN', sql: 'BEGIN', pg: 'start' },
