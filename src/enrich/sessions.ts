@@ -3,6 +3,7 @@
 // detect gaps). Sessions outlive hourly blobs, so the table is serialisable and is carried from
 // one blob to the next. It is bounded: disconnected sessions are removed and the least recently
 // used ones are evicted past maxSessions.
+import { initialTracking, type NameTracking } from './application-name.js';
 
 /** A statement as it left the pipeline (already redacted), kept for <previously logged>. */
 export interface LoggedStatement {
@@ -16,7 +17,12 @@ export interface LoggedStatement {
 export interface Session {
   userName: string | null;
   databaseName: string | null;
+  /** The name the session's rows carry: the connection's, then as its audited rows changed it (application-name.ts). */
   applicationName: string | null;
+  /** application_name of the connection authorized line. */
+  connectApplicationName: string | null;
+  /** What the audited rows showed of SET LOCAL, transaction blocks and multi-statement strings (immutable). */
+  names: NameTracking;
   clientHost: string | null;
   clientPort: number | null;
   /** True when this session's start (connection received/authorized) was seen. */
@@ -62,6 +68,8 @@ function newSession(): Session {
     userName: null,
     databaseName: null,
     applicationName: null,
+    connectApplicationName: null,
+    names: initialTracking(null),
     clientHost: null,
     clientPort: null,
     sawStart: false,
@@ -145,6 +153,8 @@ export class SessionTable {
   static fromSnapshot(snapshot: SessionTableSnapshot, maxSessions = DEFAULT_MAX_SESSIONS, maxRetainedChars = DEFAULT_MAX_RETAINED_CHARS): SessionTable {
     const table = new SessionTable(maxSessions, maxRetainedChars);
     for (const { server, sessionId, processId, ...saved } of snapshot) {
+      // Snapshots of earlier releases get the application_name fields where they are read
+      // (src/state/documents.ts).
       const s: Session = { ...saved, lastLogged: null };
       table.insert({ server, sessionId, processId }, s);
       table.remember(s, saved.lastLogged);

@@ -2,9 +2,10 @@
 // Layers: line → diagnostic record(s) → log line (prefix) → classification → rows (session
 // attribution, <previously logged>, gaps, redaction, caps). Nothing vanishes: a line is rows or
 // a counted drop, and a line that fails to decode or parse becomes an UNPARSED row.
+import { applyNameChange, auditNameChange, errorNameChange, followConnect, loseTrack, type NameChange } from '../enrich/application-name.js';
 import { capText } from '../enrich/cap.js';
 import { createRedactor } from '../enrich/redact.js';
-import { SessionTable, type Session, type SessionKey, type SessionTableSnapshot } from '../enrich/sessions.js';
+import { SessionTable, type LoggedStatement, type Session, type SessionKey, type SessionTableSnapshot } from '../enrich/sessions.js';
 import { classify, type Classified } from '../parse/classify.js';
 import { compileLogLinePrefix, type CompiledPrefix } from '../parse/log-line-prefix.js';
 import { parseLogLine, type LogLine } from '../parse/log-line.js';
@@ -135,7 +136,7 @@ export class AuditPipeline {
           s.sawStart = true;
           s.userName = c.userName;
           s.databaseName = c.databaseName;
-          s.applicationName = c.applicationName;
+          followConnect(s, c.applicationName);
         }
         const row = recordRow('CONNECT', record, line, s);
         setText(row, 'Message', line.message, policy);
@@ -166,10 +167,13 @@ export class AuditPipeline {
         return;
       }
       case 'ERROR': {
-        const row = recordRow('ERROR', record, line, this.sessions.find(key));
+        const s = this.sessions.find(key);
+        const row = recordRow('ERROR', record, line, s);
         setText(row, 'Message', line.message, policy);
         setText(row, 'Detail', record.detail, policy);
         rows.push(row);
+        // The row carries the name the failing statement ran with; a block's undone SETs show after it.
+        if (s) applyNameChange(s, errorNameChange(s));
         return;
       }
       case 'BAD_AUDIT': {
@@ -190,26 +194,20 @@ export class AuditPipeline {
 
   private auditRows(e: AuditEntry, record: DiagnosticRecord, line: LogLine, key: SessionKey, rows: PgAuditRow[]): void {
     const s = this.sessions.upsert(key);
+    const gapFrom = s ? this.gapStart(s, e.statementId) : null;
+    const { statement, parameter, parameters, redacted } = this.resolveStatement(e, s);
+    let change: NameChange | null = null;
+    if (s) {
+      if (gapFrom !== null) loseTrack(s);
+      // Read from the text as the row shows it (redacted): a name never holds what redaction removed.
+      const logged = e.statement === NOT_LOGGED || statement === PREVIOUSLY_LOGGED ? null : statement;
+      change = auditNameChange(s, { statementId: e.statementId, substatementId: e.substatementId, command: e.command, statement: logged, rows: e.rows });
+      if (change?.at === 'row') applyNameChange(s, change);
+    }
     const row = recordRow('AUDIT', record, line, s);
-    if (s) this.detectGap(s, e.statementId, row, rows);
-
-    const previous = s?.lastLogged?.statementId === e.statementId ? s.lastLogged : null;
-    const redactor = this.policy.redactor;
-    let statement: string, parameter: string, parameters: readonly (string | null)[] | null, redacted: boolean;
-    if (e.statement === PREVIOUSLY_LOGGED && previous) {
-      ({ statement, redacted } = previous);
-      ({ parameter, parameters } = e.parameter === PREVIOUSLY_LOGGED ? previous : { parameter: e.parameter, parameters: e.parameters });
-    } else {
-      const st = redactor.redact(e.statement);
-      const pa = redactor.redact(e.parameter);
-      const list = e.parameters?.map((v) => (v === null ? null : redactor.redact(v))) ?? null;
-      statement = st.text;
-      parameter = pa.text;
-      parameters = list?.map((v) => (v === null ? null : v.text)) ?? null;
-      redacted = st.redacted || pa.redacted || (list?.some((v) => v?.redacted) ?? false);
-      if (s && e.statement !== PREVIOUSLY_LOGGED && e.statement !== NOT_LOGGED) {
-        this.sessions.remember(s, { statementId: e.statementId, statement, parameter, parameters, redacted });
-      }
+    if (gapFrom !== null) {
+      rows.push(gapRow(row, gapFrom, e.statementId - 1));
+      this.stats.missingStatements += e.statementId - gapFrom;
     }
 
     const cap = this.policy.cap;
@@ -230,18 +228,41 @@ export class AuditPipeline {
     row.Redacted = redacted;
     setText(row, 'Detail', record.detail, this.policy);
     rows.push(row);
+    if (s && change?.at === 'next') applyNameChange(s, change);
   }
 
-  /** Statement ids rise by exactly 1 per logged statement in a session; a jump is lost records. */
-  private detectGap(s: Session, id: number, row: PgAuditRow, rows: PgAuditRow[]): void {
+  /** Statement and parameters as the row shows them: redacted, <previously logged> resolved where known. */
+  private resolveStatement(e: AuditEntry, s: Session | null): LoggedStatement {
+    const previous = s?.lastLogged?.statementId === e.statementId ? s.lastLogged : null;
+    if (e.statement === PREVIOUSLY_LOGGED && previous) {
+      const { parameter, parameters } = e.parameter === PREVIOUSLY_LOGGED ? previous : e;
+      return { ...previous, parameter, parameters };
+    }
+    const redactor = this.policy.redactor;
+    const st = redactor.redact(e.statement);
+    const pa = redactor.redact(e.parameter);
+    const list = e.parameters?.map((v) => (v === null ? null : redactor.redact(v))) ?? null;
+    const logged: LoggedStatement = {
+      statementId: e.statementId,
+      statement: st.text,
+      parameter: pa.text,
+      parameters: list?.map((v) => (v === null ? null : v.text)) ?? null,
+      redacted: st.redacted || pa.redacted || (list?.some((v) => v?.redacted) ?? false),
+    };
+    if (s && e.statement !== PREVIOUSLY_LOGGED && e.statement !== NOT_LOGGED) this.sessions.remember(s, logged);
+    return logged;
+  }
+
+  /**
+   * Statement ids rise by exactly 1 per logged statement in a session; a jump is lost records.
+   * Returns the first missing id, or null.
+   */
+  private gapStart(s: Session, id: number): number | null {
     const last = s.lastStatementId;
     // Without the session's start we cannot know what came before its first entry.
     const from = last === null ? (s.sawStart ? 1 : id) : last + 1;
-    if (id > from) {
-      rows.push(gapRow(row, from, id - 1));
-      this.stats.missingStatements += id - from;
-    }
     // A lower id means a new session reused the key (a pid without %c): it starts over there.
     s.lastStatementId = id;
+    return id > from ? from : null;
   }
 }

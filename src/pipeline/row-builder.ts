@@ -62,6 +62,7 @@ export function recordRow(type: EventType, record: DiagnosticRecord, line: LogLi
   row.UserName = f?.userName ?? session?.userName ?? null;
   row.DatabaseName = f?.databaseName ?? session?.databaseName ?? null;
   row.ApplicationName = f?.applicationName ?? session?.applicationName ?? null;
+  row.ConnectApplicationName = session?.connectApplicationName ?? null;
   row.ClientHost = f?.clientHost ?? session?.clientHost ?? null;
   row.ClientPort = f?.clientPort ?? session?.clientPort ?? null;
   row.Redacted = false;

@@ -2,6 +2,8 @@
 // (docs/design.md "State layout"). A document this release cannot read is a StateDocumentError
 // naming the blob and the problem, never a silent reset. Older versions are migrated on read.
 import { z } from 'zod';
+import { initialTracking, type NameTracking } from '../enrich/application-name.js';
+import { nameSessionFields } from '../enrich/application-name-schema.js';
 import type { SavedSession } from '../enrich/sessions.js';
 import { StateDocumentError } from './state-document-error.js';
 
@@ -54,7 +56,16 @@ const sessionFields = {
   lastStatementId: count.nullable(),
   lastLogged: loggedStatement.nullable(),
 };
-const savedSession = z.object({ server: z.string(), sessionId: text, processId: z.number().int().nullable(), ...sessionFields });
+// Sessions follow application_name (application-name.ts); snapshots written before that lack
+// its two fields, which then start from the session's name.
+const followedName = {
+  connectApplicationName: nameSessionFields.connectApplicationName.optional(),
+  names: nameSessionFields.names.optional(),
+};
+function withFollowedName<S extends { applicationName: string | null; connectApplicationName?: string | null | undefined; names?: NameTracking | undefined }>(s: S): S & { connectApplicationName: string | null; names: NameTracking } {
+  return { ...s, connectApplicationName: s.connectApplicationName ?? null, names: s.names ?? initialTracking(s.applicationName) };
+}
+const savedSession = z.object({ server: z.string(), sessionId: text, processId: z.number().int().nullable(), ...sessionFields, ...followedName }).transform(withFollowedName);
 
 export const SESSIONS_VERSION = 2;
 const sessionsV2 = z.object({ version: z.literal(SESSIONS_VERSION), serverPath: z.string(), generation: count, sessions: z.array(savedSession) });
@@ -71,7 +82,7 @@ const legacyKey = z.string().nullable();
 const serverStateV1 = z.object({
   version: z.literal(1),
   serverPath: z.string().min(1),
-  sessions: z.object({ version: z.literal(1), sessions: z.array(z.tuple([legacyKey, legacyKey, z.object(sessionFields)])) }).nullable(),
+  sessions: z.object({ version: z.literal(1), sessions: z.array(z.tuple([legacyKey, legacyKey, z.object({ ...sessionFields, ...followedName }).transform(withFollowedName)])) }).nullable(),
   blobs: z.record(z.string(), blobCheckpoint),
   updatedAt: time.nullable(),
 });

@@ -48,7 +48,7 @@ const asIs = (...fields: string[]): Rule[] => fields.map((f): Rule => [f, same(f
 /** Column → expected value, for every row that is not a GAP. */
 const ROW_RULES: readonly Rule[] = [
   ...asIs('TimeGenerated', 'EventTime', 'EventType', 'ServerName', 'ServerResourceId', 'Severity', 'SqlState', 'ProcessId', 'SessionId', 'SessionLine'),
-  ...asIs('UserName', 'DatabaseName', 'ApplicationName', 'ClientHost', 'ClientPort'),
+  ...asIs('UserName', 'DatabaseName', 'ApplicationName', 'ConnectApplicationName', 'ClientHost', 'ClientPort'),
   ...asIs('AuditType', 'StatementId', 'SubstatementId', 'Class', 'Command', 'ObjectType', 'ObjectName', 'Rows'),
   ['Statement', text('Statement')],
   ['StatementLength', (c) => redactedStatement(c)?.length ?? null],

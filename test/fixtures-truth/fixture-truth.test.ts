@@ -116,6 +116,19 @@ it('the fixtures cover what they promise', () => {
     const blobs = new Set(truthOf(name).filter((t) => t.EventType === 'AUDIT').map((t) => t.SourceBlob));
     expect(blobs.size, `${name}: audit rows in both hourly blobs`).toBe(2);
   }
+  const renamed = (t: TruthRow): boolean => t.ApplicationName !== t.ConnectApplicationName && t.ConnectApplicationName !== null;
+  for (const [name, style] of styles.filter(([, s]) => !s.prefix.includes('%a'))) {
+    const truth = truthOf(name);
+    const firstBlob = style.files[0]!;
+    // A session renamed by an audited SET in the first blob, still renamed in the second.
+    const set = truth.find((t) => t.SourceBlob === firstBlob && t.Command === 'SET' && renamed(t));
+    expect(set, `${name}: a SET renaming a session in ${firstBlob}`).toBeDefined();
+    const later = truth.filter((t) => t.SourceBlob !== firstBlob && t.ProcessId === set!.ProcessId && t.ConnectApplicationName === set!.ConnectApplicationName);
+    expect(later.some((t) => t.ApplicationName === set!.ApplicationName), `${name}: the rename followed into the second blob`).toBe(true);
+    for (const command of ['RESET', 'ROLLBACK', 'COMMIT', 'DISCARD ALL']) has(`${name}: ${command} rows`, (t) => t.Command === command, truth);
+    has(`${name}: SET LOCAL followed inside a block`, (t) => /^SET LOCAL/.test(String(t.Statement)) && renamed(t), truth);
+    has(`${name}: a name PostgreSQL cleaned`, (t) => String(t.ApplicationName).includes('?'), truth);
+  }
 });
 
 it('the bundled sample is the azure-default fixture (both hours)', () => {
@@ -134,6 +147,7 @@ it('the checker notices a wrong field, a leaked secret and a missed cap', async 
   const plain = at((t) => t.EventType === 'CONNECT');
   expect(fields(truth[plain]!, rows[plain]!)).toEqual([]);
   expect(fields(truth[plain]!, { ...rows[plain]!, UserName: 'someone' })).toEqual(['UserName']);
+  expect(fields(truth[plain]!, { ...rows[plain]!, ConnectApplicationName: 'renamed' })).toEqual(['ConnectApplicationName']);
   const leaked = { ...rows[secret]!, Statement: truth[secret]!.Statement as string, Redacted: false };
   expect(fields(truth[secret]!, leaked)).toEqual(expect.arrayContaining(['Statement', 'Redacted', '(any)']));
   const uncapped = { ...rows[long]!, Statement: truth[long]!.Statement as string, StatementTruncated: false };
