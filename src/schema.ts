@@ -50,6 +50,8 @@ export const COLUMNS = [
   { name: 'Message', type: 'string', description: 'Non-AUDIT rows: the message text after LEVEL (redacted, capped).' },
   { name: 'Detail', type: 'string', description: 'DETAIL of the log line (redacted).' },
   { name: 'Redacted', type: 'boolean', description: 'A secret was removed from this row.' },
+  { name: 'TruncatedColumns', type: 'dynamic', description: 'Columns shortened so that the whole row fits the row size limit (every row fits one upload with margin); null when none was.' },
+  { name: 'InvalidUtf8', type: 'boolean', description: 'The source line held bytes that are not UTF-8; each invalid sequence became U+FFFD.' },
   { name: 'SourceBlob', type: 'string', description: 'Container-relative blob name (or local file path).' },
   { name: 'SourceOffset', type: 'long', description: 'Byte offset of the record line in the blob.' },
   { name: 'RecordId', type: 'string', description: 'Stable id: hex SHA-256 of SourceBlob, SourceOffset and row index; use it to dedup.' },

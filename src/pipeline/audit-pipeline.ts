@@ -4,6 +4,8 @@
 // a counted drop, and a line that fails to decode or parse becomes an UNPARSED row.
 import { applyNameChange, auditNameChange, errorNameChange, followConnect, loseTrack, type NameChange } from '../enrich/application-name.js';
 import { capText } from '../enrich/cap.js';
+import { compileFilter, matchingRule, type FilterRule } from '../enrich/filters.js';
+import { fitRow } from '../enrich/row-size.js';
 import { createRedactor } from '../enrich/redact.js';
 import { SessionTable, type LoggedStatement, type Session, type SessionKey, type SessionTableSnapshot } from '../enrich/sessions.js';
 import { classify, type Classified } from '../parse/classify.js';
@@ -14,7 +16,7 @@ import { decodeLine, type DiagnosticRecord, type LineDecodeResult, type RecordRe
 import type { Line } from '../read/line-splitter.js';
 import type { PgAuditRow } from '../schema.js';
 import { pipelineOptions, type PipelineOptions } from './options.js';
-import { gapRow, recordRow, serverNameOf, setText, stampRows, unparsedRow, type TextPolicy } from './row-builder.js';
+import { gapRow, recordRow, serverNameOf, setText, stampRows, unparsedRow, type LineSource, type TextPolicy } from './row-builder.js';
 import { countDropped, emptyStats, type PipelineStats } from './stats.js';
 
 /**
@@ -25,16 +27,21 @@ export interface PipelineSnapshot {
   readonly sessions: SessionTableSnapshot;
 }
 
+/** Why a cut last line is an UNPARSED row: the blob ended there and was never completed. */
+const CUT_LAST_LINE = 'the blob ends in a cut line that was never completed (its lookback has passed); the raw text is kept';
+
 export class AuditPipeline {
   private currentStats: PipelineStats = emptyStats();
   readonly options: PipelineOptions;
   private readonly sessions: SessionTable;
   private readonly policy: TextPolicy;
   private readonly compiled = new Map<string, CompiledPrefix>();
+  private readonly filters: readonly FilterRule[];
 
   constructor(options: Partial<PipelineOptions> = {}, snapshot?: PipelineSnapshot) {
     this.options = pipelineOptions(options);
     this.policy = { redactor: createRedactor(this.options.redactPatterns), cap: this.options.statementCap };
+    this.filters = this.options.filters.map(compileFilter);
     this.sessions = snapshot
       ? SessionTable.fromSnapshot(snapshot.sessions, this.options.maxSessions, this.options.maxRetainedStatementChars)
       : new SessionTable(this.options.maxSessions, this.options.maxRetainedStatementChars);
@@ -57,32 +64,49 @@ export class AuditPipeline {
     return { sessions: this.sessions.snapshot() };
   }
 
-  /** The rows of one blob line (zero or more), with SourceBlob/SourceOffset/RecordId set. */
-  processLine(line: Line, sourceBlob: string): PgAuditRow[] {
-    return this.processDecoded(line, line.truncated ? null : decodeLine(line.text), sourceBlob);
+  /**
+   * The rows of one blob line (zero or more), with SourceBlob/SourceOffset/RecordId set. `source`
+   * is the blob's name, or its name and identity (RecordIds then differ between a blob and a
+   * later blob of the same name).
+   */
+  processLine(line: Line, source: string | LineSource): PgAuditRow[] {
+    return this.processDecoded(line, line.truncated ? null : decodeLine(line.text), source);
   }
 
   /**
    * processLine for a line whose decodeLine ran elsewhere (another thread: parse-command's
    * decode worker). `decoded` is null for a truncated line. line.text is read only when the line
    * is truncated, fails to decode or holds an invalid record (it becomes the UNPARSED row).
+   * After the rows are built: each is bounded in size, and rows the filters name are counted and
+   * left out (their RecordIds are taken first, so filters never change the others').
    */
-  processDecoded(line: Line, decoded: LineDecodeResult | null, sourceBlob: string): PgAuditRow[] {
+  processDecoded(line: Line, decoded: LineDecodeResult | null, source: string | LineSource): PgAuditRow[] {
     this.stats.lines++;
     const rows: PgAuditRow[] = [];
     if (decoded === null) {
       this.stats.truncatedLines++;
       rows.push(unparsedRow(line.text, 'line longer than the line limit; only its beginning is kept', this.policy));
     } else {
-      if (!decoded.ok) rows.push(unparsedRow(line.text, decoded.reason, this.policy));
+      if (!decoded.ok) rows.push(unparsedRow(line.text, line.unterminated ? CUT_LAST_LINE : decoded.reason, this.policy));
       else if (decoded.records.length === 0) this.stats.blankLines++;
       else for (const r of decoded.records) this.recordRows(r, line.text, rows);
     }
-    stampRows(rows, sourceBlob, line.offset);
+    if (line.invalidUtf8) this.stats.invalidUtf8Lines++;
+    stampRows(rows, typeof source === 'string' ? { blob: source, identity: null } : source, line.offset, line.invalidUtf8 === true);
+    let kept = 0;
     for (const row of rows) {
+      if (fitRow(row)) this.stats.cutRows++;
+      const rule = matchingRule(this.filters, row);
+      if (rule) {
+        this.stats.filtered++;
+        this.stats.filteredByRule[rule.name] = (this.stats.filteredByRule[rule.name] ?? 0) + 1;
+        continue;
+      }
       this.stats.rows[row.EventType as keyof PipelineStats['rows']]++;
       if (row.Redacted) this.stats.redacted++;
+      rows[kept++] = row;
     }
+    rows.length = kept;
     return rows;
   }
 

@@ -7,6 +7,8 @@ import type { AuditPipeline } from './audit-pipeline.js';
 
 export interface ChunkRowsOptions {
   readonly sourceBlob: string;
+  /** The blob's identity (its creation time) for RecordIds; absent for local files. */
+  readonly blobIdentity?: string | null;
   /** Byte offset of the first chunk in the source (a checkpoint). */
   readonly startOffset?: number;
   /**
@@ -42,15 +44,16 @@ export async function* chunkRows(
   options: ChunkRowsOptions,
 ): AsyncGenerator<RowBatch, ChunkRowsResult> {
   const splitter = new LineSplitter(options.startOffset ?? 0, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+  const source = { blob: options.sourceBlob, identity: options.blobIdentity ?? null };
   for await (const chunk of chunks) {
     const rows: PgAuditRow[] = [];
     for (const line of splitter.push(chunk)) {
-      for (const row of pipeline.processLine(line, options.sourceBlob)) rows.push(row);
+      for (const row of pipeline.processLine(line, source)) rows.push(row);
     }
     yield { rows, endOffset: splitter.consumedOffset };
   }
   const last = splitter.end(options.final);
-  if (last) yield { rows: pipeline.processLine(last, options.sourceBlob), endOffset: splitter.consumedOffset };
+  if (last) yield { rows: pipeline.processLine(last, source), endOffset: splitter.consumedOffset };
   return { endOffset: splitter.consumedOffset, pendingBytes: splitter.pendingLength };
 }
 

@@ -13,6 +13,8 @@ export interface PipelineOptions {
   readonly statementCap: number;
   /** Extra redaction patterns (`regex` or `/regex/flags`). */
   readonly redactPatterns: readonly string[];
+  /** Rows not to ship, `FIELD=VALUE` or `FIELD=/regex/` (src/enrich/filters.ts); counted per rule. */
+  readonly filters: readonly string[];
   /** Most sessions remembered for attribution (least recently used are forgotten). */
   readonly maxSessions: number;
   /** Most characters of statements kept for resolving <previously logged>. */
@@ -24,13 +26,14 @@ export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = {
   serverLogLinePrefixes: {},
   statementCap: DEFAULT_STATEMENT_CAP,
   redactPatterns: [],
+  filters: [],
   maxSessions: DEFAULT_MAX_SESSIONS,
   maxRetainedStatementChars: DEFAULT_MAX_RETAINED_CHARS,
 };
 
 /** The pipeline's options from the settings of the same names (settings-model.ts). */
-export function pipelineOptionsOf(s: Pick<PipelineOptions, 'logLinePrefix' | 'serverLogLinePrefixes' | 'statementCap' | 'redactPatterns'>): Partial<PipelineOptions> {
-  return { logLinePrefix: s.logLinePrefix, serverLogLinePrefixes: s.serverLogLinePrefixes, statementCap: s.statementCap, redactPatterns: s.redactPatterns };
+export function pipelineOptionsOf(s: Pick<PipelineOptions, 'logLinePrefix' | 'serverLogLinePrefixes' | 'statementCap' | 'redactPatterns' | 'filters'>): Partial<PipelineOptions> {
+  return { logLinePrefix: s.logLinePrefix, serverLogLinePrefixes: s.serverLogLinePrefixes, statementCap: s.statementCap, redactPatterns: s.redactPatterns, filters: s.filters };
 }
 
 export function pipelineOptions(partial: Partial<PipelineOptions> = {}): PipelineOptions {

@@ -90,17 +90,29 @@ export function gapRow(base: PgAuditRow, from: number, to: number): PgAuditRow {
   return row;
 }
 
-/** Sets SourceBlob, SourceOffset and RecordId on the rows of one line. */
-export function stampRows(rows: PgAuditRow[], sourceBlob: string, offset: number): void {
+/** Where a line came from: the blob's name and, for a blob, its identity (its creation time). */
+export interface LineSource {
+  readonly blob: string;
+  /** Differs between a blob and a later blob of the same name; null for local files. */
+  readonly identity: string | null;
+}
+
+/** Sets SourceBlob, SourceOffset, RecordId and InvalidUtf8 on the rows of one line. */
+export function stampRows(rows: PgAuditRow[], source: LineSource, offset: number, invalidUtf8: boolean): void {
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
-    row.SourceBlob = sourceBlob;
+    row.SourceBlob = source.blob;
     row.SourceOffset = offset;
-    row.RecordId = recordId(sourceBlob, offset, i);
+    row.RecordId = recordId(source, offset, i);
+    row.InvalidUtf8 = invalidUtf8;
   }
 }
 
-/** Stable row id: hex SHA-256 of blob name, byte offset and row index within the line. */
-export function recordId(sourceBlob: string, offset: number, index: number): string {
-  return hash('sha256', `${sourceBlob}\n${offset}\n${index}`);
+/**
+ * Stable row id: hex SHA-256 of the blob's identity, name, byte offset and the row's index within
+ * its line. The same bytes of the same blob give the same id on every read (so re-shipped rows
+ * are removable in KQL); a replaced blob's rows get other ids than the old blob's.
+ */
+export function recordId(source: LineSource, offset: number, index: number): string {
+  return hash('sha256', source.identity === null ? `${source.blob}\n${offset}\n${index}` : `${source.identity}\n${source.blob}\n${offset}\n${index}`);
 }

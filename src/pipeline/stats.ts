@@ -19,6 +19,13 @@ export interface PipelineStats {
   truncatedLines: number;
   /** pgAudit statements reported missing by GAP rows. */
   missingStatements: number;
+  /** Rows left out by the filters, in total and by rule (they are not in `rows`). */
+  filtered: number;
+  filteredByRule: Record<string, number>;
+  /** Rows cut to fit the row size limit (TruncatedColumns). */
+  cutRows: number;
+  /** Lines that were not valid UTF-8 (their rows have InvalidUtf8). */
+  invalidUtf8Lines: number;
 }
 
 export function emptyStats(): PipelineStats {
@@ -33,6 +40,10 @@ export function emptyStats(): PipelineStats {
     prefixMismatches: 0,
     truncatedLines: 0,
     missingStatements: 0,
+    filtered: 0,
+    filteredByRule: {},
+    cutRows: 0,
+    invalidUtf8Lines: 0,
   };
 }
 
@@ -57,4 +68,8 @@ export function addStats(a: PipelineStats, b: PipelineStats): void {
   a.prefixMismatches += b.prefixMismatches;
   a.truncatedLines += b.truncatedLines;
   a.missingStatements += b.missingStatements;
+  a.filtered += b.filtered;
+  for (const [k, v] of Object.entries(b.filteredByRule)) a.filteredByRule[k] = (a.filteredByRule[k] ?? 0) + v;
+  a.cutRows += b.cutRows;
+  a.invalidUtf8Lines += b.invalidUtf8Lines;
 }

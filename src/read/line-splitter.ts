@@ -10,6 +10,17 @@ export interface Line {
   readonly offset: number;
   /** True when the line was longer than maxLineBytes and only its head is in `text`. */
   readonly truncated: boolean;
+  /** True when the bytes were not valid UTF-8 (each invalid sequence became U+FFFD). */
+  readonly invalidUtf8?: boolean;
+  /** True for a last line without a terminator, taken only because the input is final. */
+  readonly unterminated?: boolean;
+}
+
+const REPLACEMENT = '\uFFFD';
+
+/** Whether decoding `bytes` replaced something (a literal U+FFFD in valid UTF-8 encodes back the same). */
+function replacedInvalidBytes(text: string, bytes: Buffer): boolean {
+  return text.includes(REPLACEMENT) && !Buffer.from(text, 'utf8').equals(bytes);
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024;
@@ -64,8 +75,7 @@ export class LineSplitter {
    */
   end(final: boolean): Line | null {
     if (!final || this.pendingLength === 0) return null;
-    const line = this.take(Buffer.alloc(0), 0, 0, 0);
-    return line;
+    return { ...this.take(Buffer.alloc(0), 0, 0, 0), unterminated: true };
   }
 
   private complete(buf: Buffer, from: number, nl: number): Line {
@@ -91,6 +101,8 @@ export class LineSplitter {
     this.pending = [];
     this.pendingBytes = 0;
     this.skippedBytes = 0;
+    // A cut line's last character may be split by the cut itself: that is not invalid input.
+    if (!truncated && replacedInvalidBytes(text, bytes.subarray(0, end))) return { text, offset, truncated, invalidUtf8: true };
     return { text, offset, truncated };
   }
 

@@ -3,7 +3,8 @@
 // of strings costs about a quarter of decoding, while cloning the nested result objects costs as
 // much as decoding itself (docs/performance.md), which would leave nothing gained.
 //
-// Layout per line: offset, truncated, text (null unless the pipeline will read it), then
+// Layout per line: offset, flags (1 truncated, 2 invalid UTF-8, 4 unterminated), text (null
+// unless the pipeline will read it), then
 // -1 and a reason (undecodable), or a record count followed by each record:
 //   'r' + the 11 DiagnosticRecord fields in declaration order | 'c' category | 'i' reason.
 import { decodeLine, type DiagnosticRecord, type LineDecodeResult, type RecordResult } from './diagnostic-record.js';
@@ -22,7 +23,8 @@ export function packLines(lines: readonly Line[], out: PackedLines = []): Packed
   for (const line of lines) {
     const decoded = line.truncated ? null : decodeLine(line.text);
     const needsText = decoded === null || !decoded.ok || decoded.records.some((r) => !r.ok && r.kind === 'invalid');
-    out.push(line.offset, line.truncated, needsText ? line.text : null);
+    const flags = (line.truncated ? 1 : 0) | (line.invalidUtf8 ? 2 : 0) | (line.unterminated ? 4 : 0);
+    out.push(line.offset, flags, needsText ? line.text : null);
     if (decoded === null) out.push(0);
     else if (!decoded.ok) out.push(-1, decoded.reason);
     else {
@@ -46,10 +48,11 @@ export function* unpackLines(p: PackedLines): Generator<DecodedLine> {
   let i = 0;
   while (i < p.length) {
     const offset = p[i++] as number;
-    const truncated = p[i++] as boolean;
+    const flags = p[i++] as number;
+    const truncated = (flags & 1) !== 0;
     const text = (p[i++] as string | null) ?? '';
     const count = p[i++] as number;
-    const line: Line = { offset, truncated, text };
+    const line: Line = { offset, truncated, text, ...(flags & 2 ? { invalidUtf8: true } : {}), ...(flags & 4 ? { unterminated: true } : {}) };
     if (truncated) {
       yield { line, decoded: null };
       continue;
