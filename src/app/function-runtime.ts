@@ -8,12 +8,15 @@ import { shippingClients } from '../config/azure-clients.js';
 import { loadSettings, type Settings } from '../config/settings.js';
 import { PgAuditError } from '../errors/pgaudit-error.js';
 import { prefixWarnings } from '../parse/log-line-prefix.js';
-import { totalRows } from '../pipeline/stats.js';
 import { discoverServers } from '../ship/discover-servers.js';
 import { formatCheck, healthTargetsOf, runHealthChecks } from '../ship/health-check.js';
-import { addToPlan, planLive, type SweepPlan } from '../ship/plan.js';
+import { planLookback, planOf, type Plan } from '../ship/plan.js';
+import { recordedRun } from '../ship/recorded-run.js';
+import { newRunInfo } from '../ship/run-records.js';
+import type { Trigger } from '../run-record-schema.js';
+import { logRun } from './run-log.js';
 import { createShipContext, shipConfigOf, type ShipClients, type ShipContext } from '../ship/ship-context.js';
-import { blobLogRecord, runSweep, type RunError, type SweepSummary } from '../ship/sweep.js';
+import type { RunError, SweepSummary } from '../ship/sweep.js';
 import { blobNameOfEvent } from './blob-event.js';
 
 export interface Runtime {
@@ -71,35 +74,10 @@ export class RunFailedError extends PgAuditError {
   }
 }
 
-async function run(plan: SweepPlan, rt: Runtime, ctx: InvocationContext, trigger: string): Promise<SweepSummary> {
+async function run(plan: Plan, rt: Runtime, ctx: InvocationContext, trigger: Trigger): Promise<SweepSummary> {
   const deps = { ...rt.context.deps, log: (m: string) => ctx.log(m) };
-  const summary = await runSweep(plan, deps);
-  for (const b of summary.blobs) if (b.status !== 'missing' && b.status !== 'up-to-date') ctx.log(JSON.stringify({ event: 'pgaudit-ingest.blob', trigger, ...blobLogRecord(b) }));
-  for (const n of summary.notices) ctx.warn(JSON.stringify({ event: 'pgaudit-ingest.notice', trigger, ...n }));
-  for (const e of summary.errors) ctx.error(JSON.stringify({ event: 'pgaudit-ingest.error', trigger, ...e }));
-  ctx.log(
-    JSON.stringify({
-      event: 'pgaudit-ingest.summary',
-      trigger,
-      servers: summary.servers,
-      busyServers: summary.busyServers.length,
-      notStarted: summary.notStarted.length,
-      blobs: summary.blobs.filter((b) => b.status === 'shipped').length,
-      rows: totalRows(summary.stats),
-      rowsByEventType: summary.stats.rows,
-      shipped: summary.shipped,
-      deadLettered: summary.deadLettered,
-      dropped: summary.stats.dropped,
-      unparsed: summary.stats.rows.UNPARSED,
-      redacted: summary.stats.redacted,
-      requests: summary.acceptedRequests,
-      attempts: summary.requests,
-      errors: summary.errors.length,
-      budgetSpent: summary.budgetSpent,
-      durationMs: summary.durationMs,
-    }),
-  );
-  if (summary.deadLettered > 0) ctx.warn(`${summary.deadLettered} row(s) were dead-lettered; run \`pgaudit-ingest replay\` once the cause is fixed`);
+  const { summary, delivery } = await recordedRun(rt.context, plan, newRunInfo(trigger), deps);
+  logRun(summary, delivery, trigger, ctx);
   if (summary.errors.length > 0) throw new RunFailedError(summary.errors);
   return summary;
 }
@@ -112,12 +90,10 @@ export async function onBlobCreated(event: unknown, ctx: InvocationContext): Pro
     ctx.warn(`blobCreated: ignored an event: ${name.reason}`);
     return null;
   }
-  const plan: SweepPlan = new Map();
-  addToPlan(plan, name.blob);
-  return run(plan, rt, ctx, 'blobCreated');
+  return run(planOf(name.blob), rt, ctx, 'blobCreated');
 }
 
-/** Timer: every blob that can still grow, from its checkpoint. */
+/** Timer: every blob of the lookback that grew (or is new, replaced, or leaves the lookback). */
 export async function onSweep(_timer: unknown, ctx: InvocationContext): Promise<SweepSummary> {
   const rt = await runtimeFromEnvironment(ctx);
   const now = rt.context.deps.options.now();
@@ -126,9 +102,5 @@ export async function onSweep(_timer: unknown, ctx: InvocationContext): Promise<
     extra = await discoverServers(rt.context.deps.source);
     rt.lastDiscovery = now.getTime();
   }
-  const { plan, problems } = await planLive(rt.context.store, now, rt.context.config.lookbackMs, extra);
-  for (const p of problems) ctx.error(JSON.stringify({ event: 'pgaudit-ingest.error', trigger: 'sweep', server: null, code: p.code, message: p.message, hint: p.hint ?? null }));
-  const summary = await run(plan, rt, ctx, 'sweep');
-  if (problems.length > 0) throw new RunFailedError(problems.map((p) => ({ server: p.blob, code: p.code, message: p.message, hint: p.hint ?? null })));
-  return summary;
+  return run(await planLookback(rt.context.deps.source, rt.context.store, now, rt.context.config.lookbackMs, extra), rt, ctx, 'sweep');
 }

@@ -1,8 +1,14 @@
 // `replay`: re-sends dead-lettered rows. A dead-letter blob is deleted only once every one of its
 // rows was accepted; rows refused again are written to a fresh dead-letter blob first (same
-// header context, new reason), so a replay can be repeated without sending any row twice.
+// header context, new reason), so a replay can be repeated without sending any row twice. Each
+// replayed file becomes a `blob` run record of its original range (Trigger replay).
+import { runErrorOf } from '../errors/run-error.js';
+import type { RunRecord } from '../run-record-schema.js';
 import type { PgAuditRow } from '../schema.js';
 import type { DeadLetterHeader } from '../ship/dead-letter-store.js';
+import { baseRecord, errorRecord, newRunInfo, sendRunRecords } from '../ship/run-records.js';
+import type { ShipContext } from '../ship/ship-context.js';
+import { parseBlobPath, serverNameOfPath } from '../state/blob-path.js';
 import type { CliIo } from './parse-command.js';
 import { shipContextFromCli } from './ship-context-from-cli.js';
 
@@ -18,8 +24,44 @@ export interface ReplaySummary {
   failedAgain: number;
 }
 
+type Log = (m: string) => void;
+
+/** Replays one file; returns its blob run record (null in a dry run). */
+async function replayFile(ctx: ShipContext, name: string, dryRun: boolean, log: Log, summary: ReplaySummary, info: ReturnType<typeof newRunInfo>): Promise<RunRecord | null> {
+  let header: DeadLetterHeader | null = null;
+  let accepted = 0;
+  const refused: { rows: PgAuditRow[]; reason: string; status: number | null; body: string | null }[] = [];
+  await ctx.deadLetters.read(
+    name,
+    (h) => {
+      header = h;
+      log(`${name}: ${h.rows} row(s) of ${h.sourceBlob} [${h.range.start}, ${h.range.end}), refused with ${h.status ?? 'no status'}: ${h.reason}`);
+    },
+    async (rows) => {
+      if (dryRun) return;
+      const sent = await ctx.sink.send(rows);
+      accepted += sent.accepted;
+      for (const f of sent.failed) refused.push({ rows: f.rows, reason: f.reason, status: f.status ?? null, body: f.body });
+    },
+  );
+  if (dryRun || !header) return null;
+  const h: DeadLetterHeader = header;
+  for (const r of refused) await ctx.deadLetters.write(r.rows, { reason: `replay refused: ${r.reason}`, status: r.status, body: r.body, sourceBlob: h.sourceBlob, range: h.range });
+  await ctx.deadLetters.delete(name);
+  const again = refused.reduce((n, r) => n + r.rows.length, 0);
+  summary.accepted += accepted;
+  summary.failedAgain += again;
+  summary.replayedFiles++;
+  log(`${name}: ${accepted} accepted${again ? `, ${again} refused again (kept in a new dead-letter file)` : ''}`);
+  return {
+    ...baseRecord(info, 'blob', new Date().toISOString()),
+    ServerName: serverNameOfPath(parseBlobPath(h.sourceBlob).serverPath) || null,
+    SourceBlob: h.sourceBlob, StartOffset: h.range.start, EndOffset: h.range.end, RowsShipped: accepted, RowsDeadLettered: again,
+  };
+}
+
 export async function runReplay(o: ReplayCliOptions, io: CliIo): Promise<number> {
-  const log = (m: string): void => void io.stderr.write(`pgaudit-ingest: ${m}\n`);
+  const log: Log = (m) => void io.stderr.write(`pgaudit-ingest: ${m}\n`);
   const { settings, ctx } = await shipContextFromCli(o, log);
   await ctx.ensureContainers();
   const summary: ReplaySummary = { files: 0, replayedFiles: 0, accepted: 0, failedAgain: 0 };
@@ -27,37 +69,24 @@ export async function runReplay(o: ReplayCliOptions, io: CliIo): Promise<number>
   for await (const name of ctx.deadLetters.list()) if (!o.prefix || name.startsWith(o.prefix)) names.push(name);
   log(`${names.length} dead-letter file(s) in ${settings.deadLetterContainer}${o.dryRun ? ' (dry run: nothing is sent)' : ''}`);
 
-  for (const name of names) {
-    summary.files++;
-    let header: DeadLetterHeader | null = null;
-    let accepted = 0;
-    const refused: { rows: PgAuditRow[]; reason: string; status: number | null; body: string | null }[] = [];
-    await ctx.deadLetters.read(
-      name,
-      (h) => {
-        header = h;
-        log(`${name}: ${h.rows} row(s) of ${h.sourceBlob} [${h.range.start}, ${h.range.end}), refused with ${h.status ?? 'no status'}: ${h.reason}`);
-      },
-      async (rows) => {
-        if (o.dryRun) return;
-        const sent = await ctx.sink.send(rows);
-        accepted += sent.accepted;
-        for (const f of sent.failed) refused.push({ rows: f.rows, reason: f.reason, status: f.status ?? null, body: f.body });
-      },
-    );
-    if (o.dryRun || !header) continue;
-    const h: DeadLetterHeader = header;
-    for (const r of refused) {
-      await ctx.deadLetters.write(r.rows, { reason: `replay refused: ${r.reason}`, status: r.status, body: r.body, sourceBlob: h.sourceBlob, range: h.range });
-      summary.failedAgain += r.rows.length;
+  const info = newRunInfo('replay');
+  const records: RunRecord[] = [];
+  const started = performance.now();
+  try {
+    for (const name of names) {
+      summary.files++;
+      const record = await replayFile(ctx, name, o.dryRun === true, log, summary, info);
+      if (record) records.push(record);
     }
-    await ctx.deadLetters.delete(name);
-    summary.accepted += accepted;
-    summary.replayedFiles++;
-    log(`${name}: ${accepted} accepted${refused.length ? `, ${refused.reduce((n, r) => n + r.rows.length, 0)} refused again (kept in a new dead-letter file)` : ''}`);
+  } catch (err) {
+    records.push(errorRecord(info, new Date().toISOString(), runErrorOf(null, err)));
+    throw err;
+  } finally {
+    if (!o.dryRun) {
+      records.push({ ...baseRecord(info, 'heartbeat', new Date().toISOString()), RowsShipped: summary.accepted, RowsDeadLettered: summary.failedAgain, BlobsChecked: summary.files, DurationMs: Math.round(performance.now() - started) });
+      await sendRunRecords(records, ctx.runSink, log);
+    }
   }
-  io.stderr.write(
-    `pgaudit-ingest: replayed ${summary.replayedFiles} of ${summary.files} file(s): ${summary.accepted} row(s) accepted, ${summary.failedAgain} refused again\n`,
-  );
+  io.stderr.write(`pgaudit-ingest: replayed ${summary.replayedFiles} of ${summary.files} file(s): ${summary.accepted} row(s) accepted, ${summary.failedAgain} refused again\n`);
   return summary.failedAgain > 0 ? 1 : 0;
 }

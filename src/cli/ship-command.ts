@@ -4,7 +4,9 @@
 import { UsageError } from '../errors/usage-error.js';
 import { totalRows } from '../pipeline/stats.js';
 import { planFromListing } from '../ship/plan.js';
-import { blobLogRecord, runSweep, type SweepSummary } from '../ship/sweep.js';
+import { recordedRun } from '../ship/recorded-run.js';
+import { newRunInfo } from '../ship/run-records.js';
+import { blobLogRecord, type SweepSummary } from '../ship/sweep.js';
 import type { CliIo } from './parse-command.js';
 import { shipContextFromCli } from './ship-context-from-cli.js';
 
@@ -27,15 +29,18 @@ export async function runShip(o: ShipCliOptions, io: CliIo, range?: { from: Date
   const log = (m: string): void => void io.stderr.write(`pgaudit-ingest: ${m}\n`);
   const { settings, ctx } = await shipContextFromCli(o, log);
   await ctx.ensureContainers();
-  const plan = await planFromListing(ctx.deps.source, o.prefix, range);
-  const blobs = [...plan.values()].reduce((n, s) => n + s.size, 0);
-  log(`${blobs} blob(s) of ${plan.size} server(s) under ${JSON.stringify(o.prefix || '(all)')} in ${settings.logsContainer}${range ? ` for ${range.from.toISOString()} .. ${range.to.toISOString()}` : ''}`);
-  const summary = await runSweep(plan, {
+  const planned = await planFromListing(ctx.deps.source, ctx.store, o.prefix, ctx.deps.options.now(), ctx.config.lookbackMs, range);
+  const blobs = [...planned.plan.values()].reduce((n, s) => n + s.size, 0);
+  log(
+    `${planned.stats.blobsChecked} blob(s) of ${planned.stats.serversSeen} server(s) under ${JSON.stringify(o.prefix || '(all)')} in ${settings.logsContainer}` +
+      `${range ? ` for ${range.from.toISOString()} .. ${range.to.toISOString()}` : ''}; ${blobs} to read (the others are unchanged since they were shipped)`,
+  );
+  const { summary } = await recordedRun(ctx, planned, newRunInfo(range ? 'backfill' : 'ship'), {
     ...ctx.deps,
     onBlob: (r) => {
       if (r.status === 'shipped') {
         const rec = blobLogRecord(r);
-        log(`${r.blob} [${r.range.start}, ${r.range.end}) rows ${String(rec.totalRows)}, shipped ${r.shipped}, dead-lettered ${r.deadLettered}${r.closed ? ', done' : ''}, ${r.durationMs} ms`);
+        log(`${r.blob} [${r.range.start}, ${r.range.end}) rows ${String(rec.totalRows)}, shipped ${r.shipped}, dead-lettered ${r.deadLettered}${r.lateBytes ? `, ${r.lateBytes} late byte(s)` : ''}${r.closed ? ', done' : ''}, ${r.durationMs} ms`);
       }
     },
   });
@@ -59,8 +64,11 @@ export function formatSummary(s: SweepSummary): string {
   const lines = [
     `shipped ${s.shipped} of ${totalRows(st)} row(s) (${byType}) in ${(s.durationMs / 1000).toFixed(1)} s`,
     `${s.acceptedRequests} upload request(s) accepted, ${mb.toFixed(2)} MB${s.acceptedRequests ? `, ${(mb / s.acceptedRequests).toFixed(2)} MB per request` : ''}${s.requests > s.acceptedRequests ? `; ${s.requests - s.acceptedRequests} attempt(s) failed or were retried` : ''}`,
-    `dead-lettered ${s.deadLettered}, dropped ${st.dropped}, unparsed ${st.rows.UNPARSED}, redacted ${st.redacted}`,
+    `dead-lettered ${s.deadLettered}, dropped ${st.dropped}, filtered ${st.filtered}, unparsed ${st.rows.UNPARSED}, redacted ${st.redacted}, late bytes ${s.lateBytes}`,
   ];
+  for (const [rule, n] of Object.entries(st.filteredByRule)) lines.push(`filtered by ${rule}: ${n}`);
+  if (st.cutRows) lines.push(`${st.cutRows} row(s) were cut to fit the row size limit (TruncatedColumns names what)`);
+  if (st.invalidUtf8Lines) lines.push(`warning: ${st.invalidUtf8Lines} line(s) were not valid UTF-8 (their rows have InvalidUtf8)`);
   if (s.busyServers.length) lines.push(`skipped ${s.busyServers.length} server(s) another worker was shipping: ${s.busyServers.join(', ')}`);
   for (const n of s.notices) lines.push(`notice: ${n.server}: ${n.message}`);
   if (s.deadLettered) lines.push('warning: some rows were dead-lettered; fix the cause, then run `pgaudit-ingest replay`');

@@ -1,26 +1,28 @@
-// Ships one blob of a server from its checkpoint to its current length (docs/design.md
-// "Delivery"). Complete lines only while the blob can still grow; the checkpoint (offsets, and the
+// Ships one blob of a server from its checkpoint to its length (docs/design.md "Delivery").
+// Complete lines only while the blob is inside the lookback; the checkpoint (offsets, and the
 // session snapshot they belong to) advances only after every row before it was accepted or
-// dead-lettered. A crash between upload and checkpoint re-ships that range next time with the same
-// RecordIds (removable in KQL). An upload that stops the run (IngestionError) leaves the
-// checkpoint where it was.
+// dead-lettered, and each checkpoint is reported as a range (a run record). A crash between upload
+// and checkpoint re-ships that range next time with the same RecordIds. An upload that stops the
+// run (IngestionError) leaves the checkpoint where it was.
 import type { ContainerClient } from '@azure/storage-blob';
 import type { AuditPipeline } from '../pipeline/audit-pipeline.js';
 import { chunkRows } from '../pipeline/chunk-rows.js';
-import type { PipelineStats } from '../pipeline/stats.js';
+import { addStats, emptyStats, type PipelineStats } from '../pipeline/stats.js';
 import type { PgAuditRow } from '../schema.js';
-import { mayStillGrow, parseBlobPath } from '../state/blob-path.js';
-import { checkpointOfMarker, type BlobCheckpoint, type BlobMarker } from '../state/documents.js';
+import { parseBlobPath } from '../state/blob-path.js';
+import { MARKER_VERSION, type BlobCheckpoint } from '../state/documents.js';
 import { statusOf } from '../state/read-text.js';
 import type { ServerLease } from '../state/server-lease.js';
 import type { StateStore } from '../state/state-store.js';
+import { startFromMarker } from './blob-start.js';
 import type { DeadLetterStore } from './dead-letter-store.js';
 import type { LogsIngestionSink } from './logs-ingestion-sink.js';
+import { pastLookback, type PlannedBlob } from './plan.js';
 
 export interface ShipOptions {
   /** Upload when this many bytes of rows are pending. */
   readonly flushBytes: number;
-  /** How long after its hour a blob may still grow. */
+  /** How long after its hour a blob is still checked for late appends (and a cut line waits). */
   readonly lookbackMs: number;
   readonly now: () => Date;
   /** Test hook: called after an upload and before its checkpoint is written. */
@@ -38,10 +40,24 @@ export interface ShipDeps {
   readonly log: (message: string) => void;
 }
 
+/** One checkpoint of one blob: what a `blob` run record reports. */
+export interface RangeReport {
+  readonly blob: string;
+  readonly start: number;
+  readonly end: number;
+  readonly length: number;
+  readonly shipped: number;
+  readonly deadLettered: number;
+  readonly stats: PipelineStats;
+  /** Bytes of the range appended after the blob's hour had ended. */
+  readonly lateBytes: number;
+  readonly durationMs: number;
+}
+
 export interface BlobShipResult {
   readonly blob: string;
   readonly range: { readonly start: number; readonly end: number };
-  readonly status: 'shipped' | 'up-to-date' | 'missing' | 'already-done';
+  readonly status: 'shipped' | 'up-to-date' | 'missing' | 'deleted' | 'already-done';
   readonly stats: PipelineStats | null;
   readonly shipped: number;
   readonly deadLettered: number;
@@ -49,6 +65,7 @@ export interface BlobShipResult {
   readonly durationMs: number;
   readonly length: number;
   readonly bytesBehind: number;
+  readonly lateBytes: number;
   /** The run's time budget ended while this blob was read; the rest waits for the next run. */
   readonly budgetSpent: boolean;
 }
@@ -58,71 +75,83 @@ function estimateBytes(row: PgAuditRow): number {
   return 900 + (row.Statement?.length ?? 0) + (row.Message?.length ?? 0) + (row.Detail?.length ?? 0) + (row.Parameter?.length ?? 0) * 2;
 }
 
-function freshCheckpoint(): BlobCheckpoint {
-  return { offset: 0, length: 0, etag: null, createdOn: null, rows: 0, deadLettered: 0, updatedAt: new Date().toISOString() };
+/** The blob's current length, creation and modification time; null when it is gone. */
+async function current(deps: ShipDeps, blob: PlannedBlob): Promise<(PlannedBlob & { length: number }) | null> {
+  if (blob.length !== null) return { ...blob, length: blob.length };
+  try {
+    const p = await deps.source.getBlobClient(blob.name).getProperties();
+    return { name: blob.name, length: p.contentLength ?? 0, createdOn: p.createdOn?.toISOString() ?? null, lastModified: p.lastModified?.toISOString() ?? null };
+  } catch (err) {
+    if (statusOf(err) === 404) return null;
+    throw err;
+  }
 }
 
 /**
- * Where to start a blob that has no checkpoint in the server document: its marker says whether
- * it was shipped before (done: from the done offset if it grew since; tracking: the checkpoint
- * was lost, announced, and the blob re-read from 0).
+ * Where late bytes begin: fixed at the first read after the blob's hour ended — its length then
+ * if it was last modified within its hour, else what had been shipped before (the rest came late).
  */
-function startFromMarker(name: string, marker: BlobMarker | null, createdOn: string | null, lease: ServerLease, log: (m: string) => void): BlobCheckpoint {
-  if (!marker) return freshCheckpoint();
-  if (marker.createdOn !== null && createdOn !== null && marker.createdOn !== createdOn) {
-    log(`${name} was replaced (created ${createdOn}, was ${marker.createdOn}); reading it from the start`);
-    return freshCheckpoint();
-  }
-  if (marker.state === 'done') return checkpointOfMarker(marker);
-  const notice = { code: 'CheckpointLost', message: `the checkpoint of ${name} is missing from ${lease.docName} although its marker shows it was being shipped (offset ${marker.offset}); re-reading it from offset 0 (the duplicates carry the same RecordId and PgAudit() removes them)` } as const;
-  lease.notices.push(notice);
-  log(notice.message);
-  return freshCheckpoint();
+function settledLength(cp: BlobCheckpoint, blob: PlannedBlob & { length: number }, now: Date): number | null {
+  if (cp.settledLength != null) return cp.settledLength;
+  const hour = parseBlobPath(blob.name).hourStart;
+  if (!hour || now.getTime() < hour.getTime() + 3_600_000) return null;
+  const modified = blob.lastModified ? Date.parse(blob.lastModified) : Number.POSITIVE_INFINITY;
+  return modified <= hour.getTime() + 3_600_000 ? blob.length : cp.offset;
 }
 
-export async function shipBlob(name: string, lease: ServerLease, pipeline: AuditPipeline, deps: ShipDeps, deadline: number | null): Promise<BlobShipResult> {
+export async function shipBlob(planned: PlannedBlob, lease: ServerLease, pipeline: AuditPipeline, deps: ShipDeps, run: { deadline: number | null; onRange?: (r: RangeReport) => void }): Promise<BlobShipResult> {
   const started = performance.now();
+  const name = planned.name;
   const result = (status: BlobShipResult['status'], rest: Partial<BlobShipResult> = {}): BlobShipResult => ({
-    blob: name, range: { start: 0, end: 0 }, status, stats: null, shipped: 0, deadLettered: 0, closed: false, length: 0, bytesBehind: 0, budgetSpent: false,
+    blob: name, range: { start: 0, end: 0 }, status, stats: null, shipped: 0, deadLettered: 0, closed: false, length: 0, bytesBehind: 0, lateBytes: 0, budgetSpent: false,
     durationMs: Math.round(performance.now() - started), ...rest,
   });
-  const blob = deps.source.getBlobClient(name);
-  let props;
-  try {
-    props = await blob.getProperties();
-  } catch (err) {
-    if (statusOf(err) === 404) return result('missing');
-    throw err;
-  }
-  const length = props.contentLength ?? 0;
-  const createdOn = props.createdOn?.toISOString() ?? null;
   const tracked = lease.state.blobs[name];
+  const blob = await current(deps, planned);
+  if (!blob) {
+    if (!tracked) return result('missing');
+    const message = `${name} was deleted while it was tracked (shipped to offset ${tracked.offset} of ${tracked.length}); its checkpoint is removed`;
+    lease.notices.push({ code: 'BlobDeleted', message });
+    deps.log(message);
+    await deps.store.writeMarker({ version: MARKER_VERSION, blob: name, state: 'deleted', ...tracked });
+    delete lease.state.blobs[name];
+    await lease.save(pipeline.snapshot().sessions);
+    return result('deleted', { range: { start: tracked.offset, end: tracked.offset } });
+  }
+  const { length, createdOn } = blob;
   const marker = tracked ? null : await deps.store.readMarker(name);
   let cp = tracked ?? startFromMarker(name, marker, createdOn, lease, deps.log);
   if (tracked && tracked.createdOn !== null && createdOn !== null && tracked.createdOn !== createdOn) {
     deps.log(`${name} was replaced (created ${createdOn}, was ${tracked.createdOn}); reading it from the start`);
-    cp = freshCheckpoint();
+    cp = startFromMarker(name, null, createdOn, lease, deps.log);
   }
-  if (marker?.state === 'done' && cp.offset === marker.offset && length <= cp.offset) return result('already-done', { length, range: { start: cp.offset, end: cp.offset } });
-  if (marker?.state === 'done' && cp.offset === marker.offset) deps.log(`${name} grew after it was done (${length - cp.offset} byte(s) from offset ${cp.offset}); shipping the growth`);
+  const resumesDone = marker?.state === 'done' && cp.offset === marker.offset;
+  if (resumesDone && length <= cp.offset) return result('already-done', { length, range: { start: cp.offset, end: cp.offset } });
+  if (resumesDone) deps.log(`${name} grew after it was done (${length - cp.offset} byte(s) from offset ${cp.offset}); shipping the growth`);
 
-  const open = mayStillGrow(parseBlobPath(name), deps.options.now(), deps.options.lookbackMs);
+  const now = deps.options.now();
+  const open = !pastLookback(name, now, deps.options.lookbackMs);
   const start = cp.offset;
+  const settled = settledLength(cp, blob, now);
   const base = { rows: cp.rows, deadLettered: cp.deadLettered };
   let markerWritten = marker?.state === 'tracking' ? false : tracked !== undefined;
+  const total = emptyStats();
   pipeline.takeStats();
 
   let shipped = 0;
   let deadLettered = 0;
+  let lateBytes = 0;
   let pending: PgAuditRow[] = [];
   let pendingBytes = 0;
   let pendingFrom = start;
+  let rangeStarted = performance.now();
 
-  /** Uploads what is pending, then records offsets + sessions in one write. */
+  /** Uploads what is pending, then records offsets + sessions in one write, and reports the range. */
   const checkpoint = async (endOffset: number): Promise<void> => {
     lease.assertOwned();
+    const before = { shipped, deadLettered };
     if (pending.length > 0) {
-      const sent = await deps.sink.send(pending, { deadline });
+      const sent = await deps.sink.send(pending, { deadline: run.deadline });
       shipped += sent.accepted;
       for (const f of sent.failed) {
         // The source lines of exactly these rows: from the first one's line to the next row's.
@@ -134,25 +163,34 @@ export async function shipBlob(name: string, lease: ServerLease, pipeline: Audit
       await deps.options.afterUpload?.(name, endOffset);
     }
     cp = {
-      offset: endOffset, length, etag: props.etag ?? null, createdOn,
+      offset: endOffset, length, etag: null, createdOn, settledLength: settled,
       rows: base.rows + shipped, deadLettered: base.deadLettered + deadLettered, updatedAt: new Date().toISOString(),
     };
     lease.state.blobs[name] = cp;
     await lease.save(pipeline.snapshot().sessions);
     // After the server document: a tracking marker without a checkpoint then always means a loss.
-    if (!markerWritten) await deps.store.writeMarker({ version: 1, blob: name, state: 'tracking', ...cp });
+    if (!markerWritten) await deps.store.writeMarker({ version: MARKER_VERSION, blob: name, state: 'tracking', ...cp });
     markerWritten = true;
+    const stats = pipeline.takeStats();
+    addStats(total, stats);
+    const late = settled === null ? 0 : Math.max(0, endOffset - Math.max(pendingFrom, settled));
+    lateBytes += late;
+    if (endOffset > pendingFrom || shipped + deadLettered > before.shipped + before.deadLettered) {
+      run.onRange?.({ blob: name, start: pendingFrom, end: endOffset, length, shipped: shipped - before.shipped, deadLettered: deadLettered - before.deadLettered, stats, lateBytes: late, durationMs: Math.round(performance.now() - rangeStarted) });
+    }
     deps.options.onCheckpoint?.(name, endOffset, length);
     pending = [];
     pendingBytes = 0;
     pendingFrom = endOffset;
+    rangeStarted = performance.now();
   };
 
   let heldBack = 0;
   let budgetSpent = false;
   if (length > start) {
-    const body = (await blob.download(start, length - start, { maxRetryRequests: 5 })).readableStreamBody;
-    const batches = chunkRows((body ?? []) as AsyncIterable<Buffer>, pipeline, { sourceBlob: name, startOffset: start, final: !open });
+    const body = (await deps.source.getBlobClient(name).download(start, length - start, { maxRetryRequests: 5 })).readableStreamBody;
+    // Past the lookback the blob is final: a cut last line becomes an UNPARSED row.
+    const batches = chunkRows((body ?? []) as AsyncIterable<Buffer>, pipeline, { sourceBlob: name, blobIdentity: createdOn, startOffset: start, final: !open });
     try {
       let next = await batches.next();
       while (!next.done) {
@@ -162,7 +200,7 @@ export async function shipBlob(name: string, lease: ServerLease, pipeline: Audit
         }
         if (pendingBytes >= deps.options.flushBytes) {
           await checkpoint(next.value.endOffset);
-          if (deadline !== null && Date.now() >= deadline) {
+          if (run.deadline !== null && Date.now() >= run.deadline) {
             budgetSpent = true;
             break;
           }
@@ -179,19 +217,18 @@ export async function shipBlob(name: string, lease: ServerLease, pipeline: Audit
   } else if (!tracked) {
     await checkpoint(start); // start tracking a new (still empty) blob
   }
-  const stats = pipeline.takeStats();
 
-  // A blob past its hour and grace period, read to the end, is done for now. Its marker keeps
-  // the offset, so growth after this point is still found and shipped from there.
+  // Past the lookback and read to the end, a blob is done for now. Its marker keeps the offset,
+  // so growth after this point is still found (ship, backfill) and shipped from there.
   let closed = false;
   if (!open && !budgetSpent && heldBack === 0 && cp.offset >= length) {
-    await deps.store.writeMarker({ version: 1, blob: name, state: 'done', ...cp });
+    await deps.store.writeMarker({ version: MARKER_VERSION, blob: name, state: 'done', ...cp });
     delete lease.state.blobs[name];
     await lease.save(pipeline.snapshot().sessions);
     closed = true;
   }
   const changed = cp.offset !== start || shipped + deadLettered > 0 || closed;
   return result(changed ? 'shipped' : 'up-to-date', {
-    range: { start, end: cp.offset }, stats, shipped, deadLettered, closed, length, bytesBehind: length - cp.offset, budgetSpent,
+    range: { start, end: cp.offset }, stats: total, shipped, deadLettered, closed, length, bytesBehind: length - cp.offset, lateBytes, budgetSpent,
   });
 }

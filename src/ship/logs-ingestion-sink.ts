@@ -16,8 +16,8 @@ export interface UploadClient {
 }
 
 /** Rows the service refused as invalid, to be dead-lettered. */
-export interface FailedChunk {
-  readonly rows: PgAuditRow[];
+export interface FailedChunk<R = PgAuditRow> {
+  readonly rows: R[];
   /** Index of the chunk's first row in the rows given to send(), and one past its last. */
   readonly from: number;
   readonly to: number;
@@ -27,9 +27,9 @@ export interface FailedChunk {
   readonly attempts: number;
 }
 
-export interface SendResult {
+export interface SendResult<R = PgAuditRow> {
   readonly accepted: number;
-  readonly failed: FailedChunk[];
+  readonly failed: FailedChunk<R>[];
 }
 
 export interface SinkCounters {
@@ -58,7 +58,8 @@ export interface SendOptions {
   readonly deadline?: number | null;
 }
 
-export class LogsIngestionSink {
+/** Sends rows of one stream: PgAudit_CL rows, or run records (the same rules apply). */
+export class LogsIngestionSink<R extends object = PgAuditRow> {
   readonly counters: SinkCounters = { requests: 0, acceptedBytes: 0, acceptedRequests: 0, retries: 0 };
   private readonly retry: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -78,9 +79,9 @@ export class LogsIngestionSink {
   }
 
   /** Sends rows in order; returns the rows refused as invalid. Throws IngestionError on a Stop. */
-  async send(rows: readonly PgAuditRow[], options: SendOptions = {}): Promise<SendResult> {
+  async send(rows: readonly R[], options: SendOptions = {}): Promise<SendResult<R>> {
     let accepted = 0;
-    const failed: FailedChunk[] = [];
+    const failed: FailedChunk<R>[] = [];
     let from = 0;
     for (const { rows: chunk, bytes } of chunkBySize(rows, MAX_REQUEST_BYTES)) {
       const sent = await this.sendChunk(chunk, bytes, from, options.deadline ?? null);
@@ -91,7 +92,7 @@ export class LogsIngestionSink {
     return { accepted, failed };
   }
 
-  private async sendChunk(rows: PgAuditRow[], bytes: number, from: number, deadline: number | null): Promise<SendResult> {
+  private async sendChunk(rows: R[], bytes: number, from: number, deadline: number | null): Promise<SendResult<R>> {
     for (let attempt = 1; ; attempt++) {
       this.counters.requests++;
       const timeout = AbortSignal.timeout(this.uploadTimeoutMs);
@@ -99,7 +100,7 @@ export class LogsIngestionSink {
       let body: string | null = null;
       let cause: unknown;
       try {
-        await this.client.upload(this.ruleId, this.stream, rows, { maxConcurrency: 1, abortSignal: timeout });
+        await this.client.upload(this.ruleId, this.stream, rows as unknown as Record<string, unknown>[], { maxConcurrency: 1, abortSignal: timeout });
       } catch (err) {
         ({ outcome, body } = describeUploadError(err, timeout.aborted));
         cause = err;
@@ -115,7 +116,7 @@ export class LogsIngestionSink {
           const half = Math.ceil(rows.length / 2);
           const first = await this.send(rows.slice(0, half), { deadline });
           const second = await this.send(rows.slice(half), { deadline });
-          const shift = (f: FailedChunk, by: number): FailedChunk => ({ ...f, from: f.from + by, to: f.to + by });
+          const shift = (f: FailedChunk<R>, by: number): FailedChunk<R> => ({ ...f, from: f.from + by, to: f.to + by });
           return { accepted: first.accepted + second.accepted, failed: [...first.failed.map((f) => shift(f, from)), ...second.failed.map((f) => shift(f, from + half))] };
         }
         case 'Retry':
@@ -137,9 +138,9 @@ export class LogsIngestionSink {
 }
 
 /** Splits rows into runs whose JSON array is at most maxBytes. */
-export function* chunkBySize(rows: readonly PgAuditRow[], maxBytes: number): Generator<{ rows: PgAuditRow[]; bytes: number }> {
+export function* chunkBySize<R>(rows: readonly R[], maxBytes: number): Generator<{ rows: R[]; bytes: number }> {
   // "[" + "]" + one comma fewer than rows: start at 1 and count a comma with every row.
-  let chunk: PgAuditRow[] = [];
+  let chunk: R[] = [];
   let bytes = 1;
   for (const row of rows) {
     const size = Buffer.byteLength(JSON.stringify(row)) + 1; // and its comma

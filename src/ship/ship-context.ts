@@ -9,11 +9,14 @@ import type { ShipOptions } from './blob-shipper.js';
 import { DeadLetterStore } from './dead-letter-store.js';
 import { LogsIngestionSink, type LogsIngestionSinkOptions, type UploadClient } from './logs-ingestion-sink.js';
 import { DEFAULT_RETRY_POLICY } from './retry-policy.js';
+import type { RunRecord } from '../run-record-schema.js';
 import type { SweepDeps } from './sweep.js';
 
 export interface ShipConfig {
   readonly ruleId: string;
   readonly stream: string;
+  /** The stream of the run records (PgAuditIngest_CL). */
+  readonly runStream: string;
   readonly logsContainer: string;
   readonly stateContainer: string;
   readonly deadLetterContainer: string;
@@ -36,6 +39,7 @@ export function shipConfigOf(s: ShipSettings): ShipConfig {
   return {
     ruleId: s.dcrImmutableId,
     stream: s.streamName,
+    runStream: s.runStreamName,
     logsContainer: s.logsContainer,
     stateContainer: s.stateContainer,
     deadLetterContainer: s.deadLetterContainer,
@@ -61,18 +65,22 @@ export interface ShipContext {
   readonly store: StateStore;
   readonly deadLetters: DeadLetterStore;
   readonly sink: LogsIngestionSink;
+  /** Sends run records to their own stream, by the same upload rules. */
+  readonly runSink: LogsIngestionSink<RunRecord>;
   ensureContainers(): Promise<void>;
 }
 
 export function createShipContext(config: ShipConfig, clients: ShipClients, log: (message: string) => void): ShipContext {
   const store = new StateStore(clients.state.getContainerClient(config.stateContainer));
   const deadLetters = new DeadLetterStore(clients.state.getContainerClient(config.deadLetterContainer));
-  const sink = new LogsIngestionSink(clients.ingestion, config.ruleId, config.stream, {
+  const sinkOptions: LogsIngestionSinkOptions = {
     uploadTimeoutMs: config.uploadTimeoutMs,
     retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: config.uploadAttempts },
     ...config.sinkOptions,
     onRetry: (i) => log(`upload failed (${i.outcome.kind === 'refused' ? `HTTP ${i.outcome.status}` : i.outcome.kind}); retry ${i.attempt} in ${i.delayMs} ms`),
-  });
+  };
+  const sink = new LogsIngestionSink(clients.ingestion, config.ruleId, config.stream, sinkOptions);
+  const runSink = new LogsIngestionSink<RunRecord>(clients.ingestion, config.ruleId, config.runStream, sinkOptions);
   const deps: SweepDeps = {
     source: clients.logs.getContainerClient(config.logsContainer),
     store,
@@ -90,6 +98,7 @@ export function createShipContext(config: ShipConfig, clients: ShipClients, log:
     store,
     deadLetters,
     sink,
+    runSink,
     async ensureContainers() {
       await store.ensureContainer();
       await deadLetters.ensureContainer();

@@ -9,9 +9,9 @@ import type { PipelineOptions } from '../pipeline/options.js';
 import { addStats, emptyStats, totalRows, type PipelineStats } from '../pipeline/stats.js';
 import { parseBlobPath } from '../state/blob-path.js';
 import type { StateNotice } from '../state/server-lease.js';
-import { shipBlob, type BlobShipResult, type ShipDeps } from './blob-shipper.js';
+import { shipBlob, type BlobShipResult, type RangeReport, type ShipDeps } from './blob-shipper.js';
 import { IngestionError } from './ingestion-error.js';
-import type { SweepPlan } from './plan.js';
+import type { PlannedBlob, SweepPlan } from './plan.js';
 
 export type { RunError };
 
@@ -21,9 +21,13 @@ export interface SweepSummary {
   /** Servers not attempted: the run stopped or its time budget ended first. */
   notStarted: string[];
   blobs: BlobShipResult[];
+  /** Every checkpoint written, in order: one `blob` run record each. */
+  ranges: (RangeReport & { server: string })[];
   stats: PipelineStats;
   shipped: number;
   deadLettered: number;
+  /** Bytes shipped that were appended after their blob's hour had ended. */
+  lateBytes: number;
   /** Upload attempts, retries included. */
   requests: number;
   acceptedRequests: number;
@@ -45,8 +49,9 @@ export interface SweepDeps extends ShipDeps {
 }
 
 /** Chronological order (hour, then name): sessions flow forward in time. */
-function chronological(names: Iterable<string>): string[] {
-  return [...names].sort((a, b) => {
+function chronological(blobs: Iterable<PlannedBlob>): PlannedBlob[] {
+  return [...blobs].sort((x, y) => {
+    const [a, b] = [x.name, y.name];
     const ha = parseBlobPath(a).hourStart?.getTime() ?? 0;
     const hb = parseBlobPath(b).hourStart?.getTime() ?? 0;
     return ha - hb || (a < b ? -1 : a > b ? 1 : 0);
@@ -57,12 +62,12 @@ export async function runSweep(plan: SweepPlan, deps: SweepDeps): Promise<SweepS
   const started = performance.now();
   const deadline = deps.budgetMs > 0 ? Date.now() + deps.budgetMs : null;
   const summary: SweepSummary = {
-    servers: plan.size, busyServers: [], notStarted: [], blobs: [], stats: emptyStats(), shipped: 0, deadLettered: 0,
+    servers: plan.size, busyServers: [], notStarted: [], blobs: [], ranges: [], stats: emptyStats(), shipped: 0, deadLettered: 0, lateBytes: 0,
     requests: 0, acceptedRequests: 0, acceptedBytes: 0, errors: [], notices: [], stoppedBy: null, budgetSpent: false, durationMs: 0,
   };
   const before = { ...deps.sink.counters };
   const queue = [...plan.entries()];
-  const shipServer = async (serverPath: string, names: Set<string>): Promise<void> => {
+  const shipServer = async (serverPath: string, blobs: ReadonlyMap<string, PlannedBlob>): Promise<void> => {
     const lease = await deps.store.acquire(serverPath);
     if (!lease) {
       summary.busyServers.push(serverPath);
@@ -72,13 +77,15 @@ export async function runSweep(plan: SweepPlan, deps: SweepDeps): Promise<SweepS
     try {
       for (const n of lease.notices) deps.log(`${serverPath}: ${n.message}`);
       const pipeline = new AuditPipeline(deps.pipelineOptions, lease.sessions ? { sessions: lease.sessions } : undefined);
-      for (const name of chronological(new Set([...names, ...Object.keys(lease.state.blobs)]))) {
+      const onRange = (r: RangeReport): void => void summary.ranges.push({ ...r, server: serverPath });
+      for (const blob of chronological(blobs.values())) {
         if (summary.stoppedBy || summary.budgetSpent) break;
-        const r = await shipBlob(name, lease, pipeline, deps, deadline);
+        const r = await shipBlob(blob, lease, pipeline, deps, { deadline, onRange });
         summary.blobs.push(r);
         if (r.stats) addStats(summary.stats, r.stats);
         summary.shipped += r.shipped;
         summary.deadLettered += r.deadLettered;
+        summary.lateBytes += r.lateBytes;
         if (r.budgetSpent) summary.budgetSpent = true;
         deps.onBlob?.(r);
       }
@@ -89,14 +96,14 @@ export async function runSweep(plan: SweepPlan, deps: SweepDeps): Promise<SweepS
   };
   const worker = async (): Promise<void> => {
     for (let item = queue.shift(); item; item = queue.shift()) {
-      const [serverPath, names] = item;
+      const [serverPath, blobs] = item;
       if (summary.stoppedBy || summary.budgetSpent || (deadline !== null && Date.now() >= deadline)) {
         summary.budgetSpent ||= !summary.stoppedBy;
         summary.notStarted.push(serverPath);
         continue;
       }
       try {
-        await shipServer(serverPath, names);
+        await shipServer(serverPath, blobs);
       } catch (err) {
         const e = runErrorOf(serverPath, err);
         summary.errors.push(e);

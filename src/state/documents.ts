@@ -22,6 +22,12 @@ const blobCheckpoint = z.object({
   rows: count,
   deadLettered: count,
   updatedAt: time,
+  /**
+   * The blob's length when it was first read after its hour ended (or what was shipped before,
+   * when it had grown after the hour by then): bytes beyond it are late appends. Absent in
+   * checkpoints written before late appends were counted.
+   */
+  settledLength: count.nullable().optional(),
 });
 export type BlobCheckpoint = z.infer<typeof blobCheckpoint>;
 
@@ -87,12 +93,15 @@ const serverStateV1 = z.object({
   updatedAt: time.nullable(),
 });
 
-export const MARKER_VERSION = 1;
+export const MARKER_VERSION = 2;
 const blobMarker = z.object({
   version: z.literal(MARKER_VERSION),
   blob: z.string().min(1),
-  /** tracking: a checkpoint exists in the server document; done: the blob left the live window. */
-  state: z.enum(['tracking', 'done']),
+  /**
+   * tracking: a checkpoint exists in the server document; done: the blob left the lookback;
+   * deleted: the blob disappeared while it was tracked (version 2).
+   */
+  state: z.enum(['tracking', 'done', 'deleted']),
   ...blobCheckpoint.shape,
 });
 export type BlobMarker = z.infer<typeof blobMarker>;
@@ -185,8 +194,9 @@ export function readMarker(blob: string, source: string, legacy: boolean): BlobM
     if (!r.success) throw invalid(blob, r.error, hint);
     return { version: MARKER_VERSION, blob: blob.replace(/^done\//, '').replace(/\.json$/, ''), state: 'done', ...r.data };
   }
-  checkVersion(blob, value, 'version', [MARKER_VERSION], hint);
-  const r = blobMarker.safeParse(value);
+  checkVersion(blob, value, 'version', [1, MARKER_VERSION], hint);
+  // Version 1 is version 2 without the `deleted` state.
+  const r = blobMarker.safeParse({ ...(value as object), version: MARKER_VERSION });
   if (!r.success) throw invalid(blob, r.error, hint);
   return r.data;
 }

@@ -12,7 +12,7 @@ import type { StateStore } from './state-store.js';
 
 /** Something about the saved state a person should know (logged, and a run record). */
 export interface StateNotice {
-  readonly code: 'StateDocumentMissing' | 'SessionSnapshotMissing' | 'CheckpointLost';
+  readonly code: 'StateDocumentMissing' | 'SessionSnapshotMissing' | 'CheckpointLost' | 'BlobDeleted';
   readonly message: string;
 }
 

@@ -191,7 +191,7 @@ export class StateStore {
       const blob = item.name.slice('markers/'.length, -'.json'.length);
       const m = item.metadata ?? {};
       const offset = Number(m.offset);
-      if ((m.state === 'tracking' || m.state === 'done') && m.offset && Number.isSafeInteger(offset)) {
+      if ((m.state === 'tracking' || m.state === 'done' || m.state === 'deleted') && m.offset && Number.isSafeInteger(offset)) {
         yield { blob, state: m.state, offset, createdOn: m.createdon || null };
         continue;
       }

@@ -4,7 +4,10 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { AppendBlobClient } from '@azure/storage-blob';
 import { createShipContext, type ShipClients, type ShipConfig, type ShipContext } from '../../src/ship/ship-context.js';
+import { RUN_STREAM_NAME } from '../../src/run-record-schema.js';
 import { STREAM_NAME } from '../../src/schema.js';
+import { planFromListing, planLookback, type ListedPlan } from '../../src/ship/plan.js';
+import { runSweep, type SweepSummary } from '../../src/ship/sweep.js';
 import { caFile } from '../helpers/cli-process.js';
 import { startStack, TEST_RULE_ID, type Stack, type StackOptions } from '../support/stack.js';
 import { auditKey, type ExpectedAudit } from './workload.js';
@@ -24,6 +27,7 @@ export async function scenario(stack: Stack, overrides: Partial<ShipConfig> = {}
     {
       ruleId: TEST_RULE_ID,
       stream: STREAM_NAME,
+      runStream: RUN_STREAM_NAME,
       logsContainer: LOGS,
       stateContainer: `state-${id}`,
       deadLetterContainer: `dead-${id}`,
@@ -126,4 +130,16 @@ export function cliEnv(stack: Stack): NodeJS.ProcessEnv {
   const ca = stack.ingestion.ca;
   if (!caFiles.has(ca)) caFiles.set(ca, caFile(ca));
   return { NODE_EXTRA_CA_CERTS: caFiles.get(ca), PGAUDIT_LOGS_STORAGE: stack.azurite.connectionString };
+}
+
+/** `ship` over a prefix: the listing plan, compared with checkpoints and markers, then the run. */
+export async function shipListed(sc: Scenario, prefix: string, range?: { from: Date; to: Date }): Promise<SweepSummary & { planned: ListedPlan }> {
+  const planned = await planFromListing(sc.ctx.deps.source, sc.ctx.store, prefix, sc.ctx.deps.options.now(), sc.ctx.config.lookbackMs, range);
+  return { ...(await runSweep(planned.plan, sc.ctx.deps)), planned };
+}
+
+/** The timer's run: the lookback plan of the known servers (and `servers`), then the run. */
+export async function sweepLive(sc: Scenario, servers: readonly string[] = []): Promise<SweepSummary & { planned: ListedPlan }> {
+  const planned = await planLookback(sc.ctx.deps.source, sc.ctx.store, sc.ctx.deps.options.now(), sc.ctx.config.lookbackMs, servers);
+  return { ...(await runSweep(planned.plan, sc.ctx.deps)), planned };
 }

@@ -4,12 +4,10 @@
 // stop, the lease is released, and after recovery every row arrives exactly once.
 import { describe, expect, it } from 'vitest';
 import { defaultCredential, logsIngestionClient } from '../../src/config/azure-clients.js';
-import { planFromListing } from '../../src/ship/plan.js';
-import { runSweep } from '../../src/ship/sweep.js';
 import { StateStore } from '../../src/state/state-store.js';
 import { closedPort } from '../helpers/closed-port.js';
 import { trustingClientOptions } from '../support/logs-ingestion-endpoint.js';
-import { acceptedFor, append, appendBlob, expectExactlyOnce, scenario, stackPerFile, type Scenario } from './harness.js';
+import { acceptedFor, append, appendBlob, expectExactlyOnce, scenario, shipListed, stackPerFile, type Scenario } from './harness.js';
 import { bytesOf, hourBlob, serverPath, SessionScript } from './workload.js';
 
 const stack = stackPerFile();
@@ -19,9 +17,7 @@ const at = (minutes: number): Date => new Date(HOUR.getTime() + minutes * 60_000
 const FAST = { now: () => at(30), flushBytes: 20_000, uploadAttempts: 3, sinkOptions: { retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 50, retryStatuses: [408, 429] } } };
 
 
-async function ship(sc: Scenario, server: string) {
-  return runSweep(await planFromListing(sc.ctx.deps.source, serverPath(server)), sc.ctx.deps);
-}
+const ship = (sc: Scenario, server: string) => shipListed(sc, serverPath(server));
 
 async function offsetOf(sc: Scenario, blob: string): Promise<number | undefined> {
   const { states, problems } = await sc.ctx.store.listServers();
@@ -118,8 +114,7 @@ describe('an outage stops the run; nothing is dead-lettered', () => {
       await append(await appendBlob(stack, hourBlob(server, HOUR)), bytesOf([...s.connect(), ...s.audit(5)]));
     }
     stack.ingestion.setOnRequest((rows) => (rows.some((r) => String(r.ServerName).startsWith('pg-out-a')) ? { status: 403 } : null));
-    const plan = await planFromListing(sc.ctx.deps.source, serverPath('pg-out-a').slice(0, -1));
-    const down = await runSweep(plan, sc.ctx.deps);
+    const down = await shipListed(sc, serverPath('pg-out-a').slice(0, -1));
     stack.ingestion.setOnRequest(undefined);
     expect(down.errors.map((e) => e.code)).toEqual(['IngestionForbidden']);
     expect(down.errors[0]!.hint).toMatch(/Monitoring Metrics Publisher on the DCR/);

@@ -3,7 +3,7 @@
 // an old version is migrated; a lost checkpoint or document is announced before anything is
 // re-read; `status` reports the bad document instead of printing NaN.
 import { describe, expect, it } from 'vitest';
-import { planFromListing, planLive } from '../../src/ship/plan.js';
+import { planFromListing, planLookback } from '../../src/ship/plan.js';
 import { runSweep } from '../../src/ship/sweep.js';
 import { StateStore } from '../../src/state/state-store.js';
 import { runCli } from '../helpers/cli-process.js';
@@ -30,9 +30,10 @@ async function readDoc(sc: Scenario, server: string): Promise<Record<string, unk
   return JSON.parse((await docOf(sc, server).downloadToBuffer()).toString()) as Record<string, unknown>;
 }
 const shipBoth = async (sc: Scenario, servers: string[]) => {
-  const plan = await planFromListing(sc.ctx.deps.source, '');
+  const { plan, problems } = await planFromListing(sc.ctx.deps.source, sc.ctx.store, '', at(30), sc.ctx.config.lookbackMs);
   for (const key of [...plan.keys()]) if (!servers.some((s) => key === serverPath(s))) plan.delete(key);
-  return runSweep(plan, sc.ctx.deps);
+  const summary = await runSweep(plan, sc.ctx.deps);
+  return { ...summary, problems };
 };
 
 describe('a server document this release cannot read', () => {
@@ -66,10 +67,10 @@ describe('a server document this release cannot read', () => {
     expect((await docOf(sc, broken).getProperties()).leaseState).toBe('available');
     expectExactlyOnce(acceptedFor(stack, healthy), s.expected, { otherRows: 1 });
 
-    // The timer's plan keeps the healthy servers and reports the bad document.
-    const live = await planLive(sc.ctx.store, at(31), 15 * 60_000);
+    // The timer's plan still looks at the healthy server (nothing new there) and reports the bad document.
+    const live = await planLookback(sc.ctx.deps.source, sc.ctx.store, at(31), 15 * 60_000);
     expect(live.problems.map((p) => p.blob)).toEqual([StateStore.serverDocName(serverPath(broken))]);
-    expect(live.plan.has(serverPath(healthy))).toBe(true);
+    expect([live.stats.serversSeen, live.stats.blobsChecked, [...live.plan.keys()]]).toEqual([1, 1, []]);
 
     const status = await runCli(['status', '--prefix', serverPath(broken), '--state-container', sc.ctx.store.container.containerName, '--json'], cliEnv(stack));
     expect(status.code).toBe(1);
@@ -84,6 +85,7 @@ describe('a server document this release cannot read', () => {
     await shipBoth(sc, [server]);
     const pointer = (await readDoc(sc, server)).sessions as { blob: string };
     await sc.ctx.store.container.getBlockBlobClient(pointer.blob).upload('{"version":2,"sessions":"lots"}', 31);
+    await withBlob(server, 1); // something new, so the server is shipped (and its state read) again
     const run = await shipBoth(sc, [server]);
     expect(run.errors.map((e) => e.code)).toEqual(['StateDocumentInvalid']);
     expect(run.errors[0]!.message).toContain(pointer.blob);

@@ -206,7 +206,11 @@ describe('Logs Ingestion double with the real client', () => {
   it('the SDK splits a large upload into requests under the limit', async () => {
     const rows = Array.from({ length: 800 }, (_, i) => row(i, { Statement: 'y'.repeat(3000) }));
     await client().upload(RULE, STREAM_NAME, rows);
-    expect(ingestion.requests.length).toBe(3);
+    // The SDK cuts at 1,000,000 bytes of the rows' JSON.
+    const total = rows.reduce((n, r) => n + Buffer.byteLength(JSON.stringify(r)), 0);
+    // Greedy packing of rows far smaller than the limit needs at most one request more than the least.
+    expect(ingestion.requests.length).toBeGreaterThanOrEqual(Math.ceil(total / 1_000_000));
+    expect(ingestion.requests.length).toBeLessThanOrEqual(Math.ceil(total / 1_000_000) + 1);
     expect(ingestion.requests.every((r) => r.status === 204 && r.bytes <= 1_048_576)).toBe(true);
     expect(new Set(ingestion.accepted.map((r) => r.RecordId))).toEqual(new Set(rows.map((r) => r.RecordId)));
   });

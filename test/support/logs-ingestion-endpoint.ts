@@ -3,10 +3,10 @@
 //   route  POST /dataCollectionRules/{ruleId}/streams/{stream}       else 404 NotFound
 //   api-version=2023-01-01                                           else 400 InvalidApiVersion
 //   Authorization: Bearer <token> with validateToken(token)          else 401 InvalidToken
-//   ruleId / stream configured at start                              else 404 DataCollectionRuleNotFound / InvalidStream
+//   ruleId / stream (the main one or moreStreams) configured at start else 404 DataCollectionRuleNotFound / InvalidStream
 //   body size ≤ 1,048,576 bytes                                      else 413 ContentLengthLimitExceeded
 //   Content-Encoding gzip (or none) that decodes                     else 400 InvalidContentEncoding
-//   a JSON array of objects, keys = schema columns, values fit types else 400 InvalidPayload
+//   a JSON array of objects, keys = that stream's columns, values fit else 400 InvalidPayload
 //   then the injected fault, if any; else the rows are stored        → 204
 // Errors carry the service's body shape {"error":{"code","message"}}.
 //
@@ -58,11 +58,15 @@ export interface RequestRecord {
   readonly gzip: boolean;
   readonly at: number;
   readonly code?: string;
+  /** The stream of the request (absent when the route did not name a stream). */
+  readonly stream?: string;
 }
 
 export interface RequestContext {
   /** Number of requests answered before this one. */
   readonly index: number;
+  /** The stream the request was sent to. */
+  readonly stream: string;
   readonly headers: IncomingHttpHeaders;
   readonly gzip: boolean;
 }
@@ -77,6 +81,8 @@ export interface IngestionOptions {
   readonly onRequest?: OnRequest;
   /** Columns of the stream (default: COLUMNS of src/schema.ts). */
   readonly columns?: readonly { readonly name: string; readonly type: IngestionColumnType }[];
+  /** More streams of the same DCR and their columns (the run records' stream). */
+  readonly moreStreams?: Readonly<Record<string, readonly { readonly name: string; readonly type: IngestionColumnType }[]>>;
   /** Which size the 1 MiB limit applies to (default 'uncompressed'; see the header note). */
   readonly measure?: 'uncompressed' | 'wire';
   readonly maxBodyBytes?: number;
@@ -87,7 +93,10 @@ export interface IngestionHandle {
   readonly endpoint: string;
   /** PEM of the self-signed certificate (its own CA). */
   readonly ca: string;
+  /** Rows accepted on the main stream (`stream`). */
   readonly accepted: Record<string, unknown>[];
+  /** Rows accepted on any stream of the DCR. */
+  acceptedOn(stream: string): Record<string, unknown>[];
   readonly requests: RequestRecord[];
   /** Queue faults for the next valid requests, one per request. */
   inject(...faults: Fault[]): void;
@@ -145,10 +154,11 @@ export async function startIngestionEndpoint(options: IngestionOptions): Promise
     keySize: 2048,
     extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] }],
   });
-  const accepted: Record<string, unknown>[] = [];
+  const streams = new Map<string, NonNullable<IngestionOptions['columns']>>([[options.stream, options.columns ?? COLUMNS], ...Object.entries(options.moreStreams ?? {})]);
+  const acceptedBy = new Map<string, Record<string, unknown>[]>([...streams.keys()].map((s) => [s, []]));
+  const accepted = acceptedBy.get(options.stream)!;
   const requests: RequestRecord[] = [];
   const faults: Fault[] = [];
-  const columns = options.columns ?? COLUMNS;
   const maxBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
   let onRequest = options.onRequest;
 
@@ -160,23 +170,25 @@ export async function startIngestionEndpoint(options: IngestionOptions): Promise
     const gzip = encoding === 'gzip';
     let bytes = wire.length;
     let rows = 0;
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const m = /^\/dataCollectionRules\/([^/]+)\/streams\/([^/]+)$/.exec(url.pathname);
+    const stream = m ? decodeURIComponent(m[2] ?? '') : undefined;
     const finish = (status: number, code?: string, message?: string, headers: Record<string, string> = {}, raw?: string): void => {
-      requests.push({ status, bytes, wireBytes: wire.length, rows, gzip, at: Date.now(), ...(code ? { code } : {}) });
+      requests.push({ status, bytes, wireBytes: wire.length, rows, gzip, at: Date.now(), ...(code ? { code } : {}), ...(stream ? { stream } : {}) });
       const body = raw ?? (code ? JSON.stringify({ error: { code, message } }) : undefined);
       res.writeHead(status, body !== undefined ? { 'content-type': 'application/json', ...headers } : headers);
       res.end(body);
     };
-    const url = new URL(req.url ?? '/', 'https://localhost');
-    const m = /^\/dataCollectionRules\/([^/]+)\/streams\/([^/]+)$/.exec(url.pathname);
-    if (req.method !== 'POST' || !m) return finish(404, 'NotFound', `no such route: ${req.method} ${url.pathname}`);
+    if (req.method !== 'POST' || !m || stream === undefined) return finish(404, 'NotFound', `no such route: ${req.method} ${url.pathname}`);
     if (url.searchParams.get('api-version') !== INGESTION_API_VERSION) {
       return finish(400, 'InvalidApiVersion', `The api-version '${url.searchParams.get('api-version') ?? ''}' is invalid; supported: ${INGESTION_API_VERSION}`);
     }
     const auth = /^Bearer (\S+)$/.exec(String(req.headers.authorization ?? ''));
     if (!auth?.[1] || !options.validateToken(auth[1])) return finish(401, 'InvalidToken', 'The bearer token is missing, invalid or expired');
-    const [ruleId, stream] = [decodeURIComponent(m[1] ?? ''), decodeURIComponent(m[2] ?? '')];
+    const ruleId = decodeURIComponent(m[1] ?? '');
     if (ruleId !== options.ruleId) return finish(404, 'DataCollectionRuleNotFound', `Data collection rule with immutable Id '${ruleId}' not found`);
-    if (stream !== options.stream) return finish(404, 'InvalidStream', `Stream '${stream}' is not declared in data collection rule '${ruleId}'`);
+    const columns = streams.get(stream);
+    if (!columns) return finish(404, 'InvalidStream', `Stream '${stream}' is not declared in data collection rule '${ruleId}'`);
     const tooLarge = (n: number): void => finish(413, 'ContentLengthLimitExceeded', `Maximum allowed content length: ${maxBytes} bytes (1 MB). Provided content length: ${n} bytes.`);
     if (wire.length > maxBytes) return tooLarge(wire.length);
     if (encoding !== '' && encoding !== 'gzip' && encoding !== 'identity') return finish(400, 'InvalidContentEncoding', `Content-Encoding '${encoding}' is not supported`);
@@ -198,7 +210,7 @@ export async function startIngestionEndpoint(options: IngestionOptions): Promise
     if (violation) return finish(400, 'InvalidPayload', violation);
     const batch = parsed as Record<string, unknown>[];
     rows = batch.length;
-    const fault = faults.shift() ?? onRequest?.(batch, requests.length, { index: requests.length, headers: req.headers, gzip }) ?? null;
+    const fault = faults.shift() ?? onRequest?.(batch, requests.length, { index: requests.length, stream, headers: req.headers, gzip }) ?? null;
     if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault?.reset) {
       requests.push({ status: 0, bytes, wireBytes: wire.length, rows, gzip, at: Date.now(), code: 'ConnectionReset' });
@@ -209,7 +221,7 @@ export async function startIngestionEndpoint(options: IngestionOptions): Promise
       const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {};
       return finish(fault.status, fault.code ?? 'InjectedFault', fault.body ?? `injected HTTP ${fault.status}`, headers, fault.rawBody);
     }
-    accepted.push(...batch);
+    acceptedBy.get(stream)!.push(...batch);
     finish(204);
   };
 
@@ -225,11 +237,12 @@ export async function startIngestionEndpoint(options: IngestionOptions): Promise
     endpoint: `https://127.0.0.1:${port}`,
     ca: pems.cert,
     accepted,
+    acceptedOn: (s) => acceptedBy.get(s) ?? [],
     requests,
     inject: (...f) => void faults.push(...f),
     setOnRequest: (fn) => void (onRequest = fn),
     reset: () => {
-      accepted.length = 0;
+      for (const rows of acceptedBy.values()) rows.length = 0;
       requests.length = 0;
       faults.length = 0;
     },

@@ -6,6 +6,7 @@
 import type { LogsIngestionClient } from '@azure/monitor-ingestion';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { defaultCredential, logsIngestionClient } from '../../src/config/azure-clients.js';
+import { RUN_COLUMNS, RUN_STREAM_NAME } from '../../src/run-record-schema.js';
 import { STREAM_NAME } from '../../src/schema.js';
 import type { ShipClients } from '../../src/ship/ship-context.js';
 import { startAzurite, type AzuriteHandle } from './azurite.js';
@@ -66,6 +67,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 /** The ingestion endpoint, validating tokens with the identity endpoint once it is linked. */
 async function startIngestion(options: StackOptions): Promise<{ ingestion: IngestionHandle; link: (identity: IdentityHandle) => void; close: () => Promise<void> }> {
   let identity: IdentityHandle | undefined;
-  const ingestion = await startIngestionEndpoint({ ...options.ingestion, ruleId: TEST_RULE_ID, stream: STREAM_NAME, validateToken: (t) => identity?.validToken(t) ?? false });
+  const ingestion = await startIngestionEndpoint({
+    moreStreams: { [RUN_STREAM_NAME]: RUN_COLUMNS },
+    ...options.ingestion,
+    ruleId: TEST_RULE_ID,
+    stream: STREAM_NAME,
+    validateToken: (t) => identity?.validToken(t) ?? false,
+  });
   return { ingestion, link: (i) => void (identity = i), close: () => ingestion.close() };
 }

@@ -5,7 +5,7 @@ import { emptyStats } from '../../src/pipeline/stats.js';
 import type { SweepSummary } from '../../src/ship/sweep.js';
 
 const summary = (over: Partial<SweepSummary>): SweepSummary => ({
-  servers: 1, busyServers: [], notStarted: [], blobs: [], stats: emptyStats(), shipped: 0, deadLettered: 0,
+  servers: 1, busyServers: [], notStarted: [], blobs: [], ranges: [], stats: emptyStats(), shipped: 0, deadLettered: 0, lateBytes: 0,
   requests: 0, acceptedRequests: 0, acceptedBytes: 0, errors: [], notices: [], stoppedBy: null, budgetSpent: false, durationMs: 1000, ...over,
 });
 
