@@ -73,10 +73,12 @@ param serverLogLinePrefixes serverPrefixMap = {}
 param statementCap int = 32000
 @description('PGAUDIT_REDACT_PATTERNS: extra redaction regexes (`re` or `/re/flags`; a group named "secret" limits the cut).')
 param redactPatterns string[] = []
-@minValue(0)
-@maxValue(180)
-@description('PGAUDIT_GRACE_MINUTES: how long after its hour a blob may still grow.')
-param graceMinutes int = 15
+@description('PGAUDIT_FILTERS: rows not to ship, FIELD=VALUE or FIELD=/regex/flags (FIELD: EventType, UserName, DatabaseName, ApplicationName, Class, Command); counted per rule in the run records.')
+param filters string[] = []
+@minValue(1)
+@maxValue(720)
+@description('PGAUDIT_LOOKBACK_HOURS: blobs of this many past hours are checked for late appends on every run.')
+param lookbackHours int = 48
 @description('PGAUDIT_FLUSH_MB: MB of pending rows that start an upload, a decimal from 0.1 to 64 as text (Bicep has no decimal type; the app checks the range at start-up).')
 param flushMb string = '8'
 @minValue(1)
@@ -227,12 +229,14 @@ var settingValues = {
   ingestionEndpoint: monitoring.outputs.ingestionEndpoint
   dcrImmutableId: monitoring.outputs.dcrImmutableId
   streamName: loadJsonContent('generated/pgaudit-columns.json').streamName
+  runStreamName: loadJsonContent('generated/pgaudit-ingest-columns.json').streamName
   logsContainer: logsContainer
   logLinePrefix: logLinePrefix
   serverLogLinePrefixes: string(prefixes)
   statementCap: string(statementCap)
   redactPatterns: string(redactPatterns)
-  graceMinutes: string(graceMinutes)
+  filters: string(filters)
+  lookbackHours: string(lookbackHours)
   flushMb: flushMb
   concurrency: string(concurrency)
   uploadTimeoutSeconds: string(uploadTimeoutSeconds)
