@@ -44,15 +44,15 @@ param eventGridSystemTopicName string = ''
 @description('Resource id of an existing Log Analytics workspace (any resource group you can deploy to); empty creates one here.')
 param existingWorkspaceId string = ''
 @allowed(['Analytics', 'Basic'])
-@description('PgAudit_CL plan: Analytics (full KQL, alerts) or Basic (cheaper ingestion, restricted queries; the alerts need Analytics).')
+@description('PgAudit_CL plan: Analytics (full KQL, alerts) or Basic (cheaper ingestion, restricted queries; the alerts need Analytics). The run records (PgAuditIngest_CL) are always Analytics.')
 param tablePlan string = 'Analytics'
 @minValue(4)
 @maxValue(730)
-@description('Interactive retention of PgAudit_CL in days (Analytics plan).')
+@description('Interactive retention of PgAudit_CL and PgAuditIngest_CL in days (Analytics plan).')
 param retentionInDays int = 90
 @minValue(4)
 @maxValue(4383)
-@description('Total retention of PgAudit_CL in days, including the long-term (archive) part.')
+@description('Total retention of PgAudit_CL and PgAuditIngest_CL in days, including the long-term (archive) part.')
 param totalRetentionInDays int = 365
 @description('Existing storage account in this resource group that receives the servers\' diagnostic logs; empty creates one. The function may only read it.')
 param existingLogsStorageAccountName string = ''
@@ -197,7 +197,8 @@ module monitoring 'modules/monitoring.bicep' = {
     appInsightsName: names.appInsights
     workspaceId: workspace.outputs.workspaceId
     workspaceLocation: workspace.outputs.workspaceLocation
-    tableName: workspace.outputs.tableName // the DCR waits for the table
+    tableName: workspace.outputs.tableName // the DCR waits for the tables
+    runTableName: workspace.outputs.runTableName
   }
 }
 

@@ -1,5 +1,6 @@
 // Every KQL text of the deployment is parsed and semantically checked by Kusto.Language (the engine
-// behind Azure Monitor's editor) against PgAudit_CL as the schema module defines it: the files
+// behind Azure Monitor's editor) against PgAudit_CL and PgAuditIngest_CL as the schema modules
+// define them (a DCR transform against each stream it serves): the files
 // under infra/kql on their own, and the texts a deployment actually carries (alert rules, saved
 // queries, the PgAudit() function, the DCR transform) as evaluated from the compiled templates
 // with default and awkward parameter values. Each of those must be one of the files with only
@@ -8,7 +9,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { COLUMNS, schemaJson } from '../../src/schema.js';
+import { RUN_COLUMNS, RUN_TABLE_NAME, runSchemaJson } from '../../src/run-record-schema.js';
+import { COLUMNS, schemaJson, TABLE_NAME } from '../../src/schema.js';
 import { checkKql, errorsOf, kustoTypeOf, resultColumns } from '../helpers/kusto.js';
 import { requireOrSkip } from '../helpers/tools.js';
 import type { Deployment } from './arm.js';
@@ -17,15 +19,20 @@ import { bicepFiles, bicepPath, deployMain, INFRA, MISSING_BICEP, resourcesOfTyp
 const KQL_DIR = path.join(INFRA, 'kql');
 const files = readdirSync(KQL_DIR).filter((f) => f.endsWith('.kql')).sort();
 const text = (f: string): string => readFileSync(path.join(KQL_DIR, f), 'utf8');
-const streamTables = { source: schemaJson().streamColumns as { name: string; type: string }[] };
-const tablesFor = (file: string) => (file === 'transform.kql' ? streamTables : undefined);
+type Tables = Record<string, readonly { name: string; type: string }[]>;
+// Every query is checked against both tables; a DCR transform against each stream it serves.
+const TABLES: Tables = { [TABLE_NAME]: COLUMNS, [RUN_TABLE_NAME]: RUN_COLUMNS };
+const STREAMS = [schemaJson(), runSchemaJson()].map((s) => ({ stream: s.streamName, columns: s.tableColumns as { name: string; type: string }[], source: { source: s.streamColumns as { name: string; type: string }[] } }));
+const sourceOf = (stream: string): Tables => STREAMS.find((s) => s.stream === stream)!.source;
+/** The tables a file is checked against: each stream for the transform, both tables otherwise. */
+const tablesFor = (file: string): Tables[] => (file === 'transform.kql' ? STREAMS.map((s) => s.source) : [TABLES]);
 /** A `let Name = value;` line: the only thing the templates may substitute. */
 const LET_LINE = /^let (\w+) = .*;$/gm;
 const normalise = (kql: string): string => kql.replace(LET_LINE, 'let $1 = <parameter>;');
 
 describe('KQL files under infra/kql', () => {
   it.each(files)('%s parses and checks without errors', (file) => {
-    expect(errorsOf(checkKql(text(file), tablesFor(file)))).toEqual([]);
+    for (const tables of tablesFor(file)) expect(errorsOf(checkKql(text(file), tables))).toEqual([]);
   });
 
   it.each([
@@ -45,24 +52,24 @@ describe('KQL files under infra/kql', () => {
     for (const f of files) expect(bicep, f).toContain(`kql/${f}'`);
   });
 
-  it('the transform is one row in, one row out, and yields exactly the table columns', () => {
+  it.each(STREAMS)('the transform is one row in, one row out, and yields exactly the table columns of $stream', ({ columns, source }) => {
     const transform = text('transform.kql');
-    // Operators that drop, add or merge rows are not allowed in a DCR transform of this stream.
+    // Operators that drop, add or merge rows are not allowed in a DCR transform of these streams.
     expect(transform).not.toMatch(/\|\s*(where|summarize|mv-expand|mv-apply|join|union|take|limit|top|distinct|sample|parse-where)\b/);
-    const out = resultColumns(transform, streamTables);
-    expect(out).toEqual(COLUMNS.map((c) => ({ name: c.name, type: kustoTypeOf(c.type).toLowerCase() })));
+    const out = resultColumns(transform, source);
+    expect(out).toEqual(columns.map((c) => ({ name: c.name, type: kustoTypeOf(c.type).toLowerCase() })));
   });
 });
 
 /** Every KQL text in an evaluated deployment, by where it sits. */
-function deployedKql(d: Deployment): { where: string; kql: string; tables?: typeof streamTables }[] {
-  const out: { where: string; kql: string; tables?: typeof streamTables }[] = [];
+function deployedKql(d: Deployment): { where: string; kql: string; tables?: Tables }[] {
+  const out: { where: string; kql: string; tables?: Tables }[] = [];
   for (const r of resourcesOfType(d, 'Microsoft.Insights/scheduledQueryRules'))
     for (const c of r.properties.criteria.allOf as { query: string }[]) out.push({ where: `alert ${String(r.name)}`, kql: c.query });
   for (const r of resourcesOfType(d, 'Microsoft.OperationalInsights/queryPacks/queries')) out.push({ where: `saved query ${r.properties.displayName}`, kql: r.properties.body });
   for (const r of resourcesOfType(d, 'Microsoft.OperationalInsights/workspaces/savedSearches')) out.push({ where: `function ${r.properties.functionAlias}`, kql: r.properties.query });
   for (const r of resourcesOfType(d, 'Microsoft.Insights/dataCollectionRules'))
-    for (const f of r.properties.dataFlows as { transformKql: string }[]) out.push({ where: 'DCR transform', kql: f.transformKql, tables: streamTables });
+    for (const f of r.properties.dataFlows as { transformKql: string; streams: string[] }[]) out.push({ where: `DCR transform of ${f.streams[0]}`, kql: f.transformKql, tables: sourceOf(f.streams[0]!) });
   return out;
 }
 
@@ -102,7 +109,7 @@ describe.each(Object.entries(PARAMETER_SETS))('KQL a deployment carries (%s para
       const file = byShape.get(normalise(kql));
       expect(file, `${where}: not the text of any infra/kql file`).toBeDefined();
       used.add(file!);
-      expect(errorsOf(checkKql(kql, tables ?? tablesFor(file!))), `${where} (${file})`).toEqual([]);
+      expect(errorsOf(checkKql(kql, tables ?? TABLES)), `${where} (${file})`).toEqual([]);
     }
     expect(new Set(kqlLookingStrings(d))).toEqual(new Set(texts.map((t) => t.kql)));
     // Every file ships (the sensitive-reads rule only when tables are listed).
