@@ -4,7 +4,7 @@
 // main.parameters.json (docs/deploy.md); app settings come from infra/generated/settings.json.
 targetScope = 'resourceGroup'
 
-import { existingOr, nameOr, serverPrefixMap, wiredServerName } from 'lib.bicep'
+import { existingOr, healthSettings, nameOr, serverPrefixMap, wiredServerName } from 'lib.bicep'
 
 @minLength(1)
 @maxLength(64)
@@ -140,6 +140,8 @@ param ddlUsers string[] = ['migrations']
 param authFailureThreshold int = 10
 @description('Tables whose reads alert, schema-qualified as pgAudit names them (e.g. public.accounts); empty: no rule.')
 param sensitiveTables string[] = []
+@description('Health alerts of the pipeline (pipeline silent, dead letters, lag, errors, server silent): each on by default, with its threshold; a JSON object such as {"lagBytes": 500000000, "serverSilent": false} (docs/deploy.md).')
+param health healthSettings = {}
 
 var abbrs = loadJsonContent('abbreviations.json')
 var settingsModel = loadJsonContent('generated/settings.json').settings
@@ -296,6 +298,20 @@ module alerting 'modules/alerts.bicep' = {
     ddlUsers: ddlUsers
     authFailureThreshold: authFailureThreshold
     sensitiveTables: sensitiveTables
+  }
+}
+
+module healthAlerts 'modules/health-alerts.bicep' = {
+  name: 'health-alerts'
+  params: {
+    location: location
+    tags: tags
+    ruleSuffix: '-${resourceToken}'
+    workspaceId: workspace.outputs.workspaceId
+    dcrId: monitoring.outputs.dcrId
+    actionGroupId: alerting.outputs.actionGroupId
+    sweepSchedule: sweepSchedule
+    settings: health
   }
 }
 

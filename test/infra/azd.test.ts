@@ -50,6 +50,7 @@ const MAPPING: { param: string; env?: string; reason?: string }[] = [
   { param: 'ddlUsers', env: 'PGAUDIT_DDL_USERS' },
   { param: 'authFailureThreshold', env: 'PGAUDIT_AUTH_FAILURE_THRESHOLD' },
   { param: 'sensitiveTables', env: 'PGAUDIT_SENSITIVE_TABLES' },
+  { param: 'health', env: 'PGAUDIT_HEALTH' },
 ];
 
 describe('azure.yaml', () => {

@@ -95,7 +95,14 @@ const PARAMETER_SETS = {
     authFailureThreshold: 1,
   },
   'one user with a quote': { ddlUsers: ['deploy"er'], sensitiveTables: ['public.x'] },
+  'health alerts off': { health: { pipelineSilent: false, deadLetters: false, lag: false, errors: false, serverSilent: false } },
 };
+// The files a parameter set does not deploy: the sensitive-reads rule without tables, the health
+// rules that are turned off.
+function absent(params: { sensitiveTables?: unknown[]; health?: Record<string, boolean> }): string[] {
+  const health: Record<string, string> = { pipelineSilent: 'health-pipeline-silent.kql', deadLetters: 'health-dead-letters.kql', lag: 'health-lag.kql', errors: 'health-errors.kql', serverSilent: 'health-server-silent.kql' };
+  return [...((params.sensitiveTables ?? []).length > 0 ? [] : ['alert-sensitive-reads.kql']), ...Object.entries(params.health ?? {}).filter(([, on]) => !on).map(([k]) => health[k]!)];
+}
 
 describe.each(Object.entries(PARAMETER_SETS))('KQL a deployment carries (%s parameters)', (_, params) => {
   it('is checked without errors and comes from a file, changed only in its let lines', (ctx) => {
@@ -112,8 +119,8 @@ describe.each(Object.entries(PARAMETER_SETS))('KQL a deployment carries (%s para
       expect(errorsOf(checkKql(kql, tables ?? TABLES)), `${where} (${file})`).toEqual([]);
     }
     expect(new Set(kqlLookingStrings(d))).toEqual(new Set(texts.map((t) => t.kql)));
-    // Every file ships (the sensitive-reads rule only when tables are listed).
-    const expected = files.filter((f) => f !== 'alert-sensitive-reads.kql' || ((params as { sensitiveTables?: unknown[] }).sensitiveTables ?? []).length > 0);
+    // Every file ships (the sensitive-reads rule only when tables are listed, health rules when on).
+    const expected = files.filter((f) => !absent(params).includes(f));
     expect([...used].sort()).toEqual(expected);
   });
 });
