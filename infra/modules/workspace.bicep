@@ -1,6 +1,6 @@
 // The Log Analytics side, deployed into the workspace's own resource group (which may differ from
 // the app's): the workspace (new, or an existing one by name), the PgAudit_CL and PgAuditIngest_CL
-// tables and the PgAudit() workspace function. Columns come from the schema module through the generated JSON
+// tables and the workspace functions PgAudit() and PgAuditCompleteness(). Columns come from the schema module through the generated JSON
 // (`npm run schema:gen`), so the table, the DCR stream and the code cannot drift apart.
 param location string
 param tags object
@@ -59,21 +59,39 @@ resource tables 'Microsoft.OperationalInsights/workspaces/tables@2022-10-01' = [
   }
 ]
 
-// PgAudit(): the table deduplicated by RecordId (a crash between upload and checkpoint can
-// re-send a range) with the columns people read first. (On the Basic plan the table's query
-// surface is restricted; query PgAudit_CL directly there.)
-resource pgAuditFunction 'Microsoft.OperationalInsights/workspaces/savedSearches@2020-08-01' = {
-  parent: workspace
-  name: 'pgaudit-function'
-  properties: {
-    category: 'pgAudit'
+// Workspace functions (a .kql body each; Log Analytics declares the parameters apart from it):
+// PgAudit(), the table deduplicated by RecordId (a crash between upload and checkpoint can re-send
+// a range) with the columns people read first; PgAuditCompleteness(), the proof that every shipped
+// row arrived (README "Proving completeness"). Both need the Analytics plan for PgAudit_CL (a
+// Basic table allows no joins or functions: query PgAudit_CL directly there).
+var functions = [
+  {
+    name: 'pgaudit-function'
+    alias: 'PgAudit'
     displayName: 'PgAudit(): PgAudit_CL deduplicated, useful columns first'
-    functionAlias: 'PgAudit'
+    parameters: ''
     query: loadTextContent('../kql/function-pgaudit.kql')
-    version: 2
   }
-  dependsOn: [tables] // the function body names PgAudit_CL
-}
+  {
+    name: 'pgaudit-completeness-function'
+    alias: 'PgAuditCompleteness'
+    displayName: 'PgAuditCompleteness(start, end, showAll): blobs whose shipped rows did not all arrive in PgAudit_CL, or whose dead letters are not replayed'
+    parameters: 'start:datetime, end:datetime, showAll:bool = false'
+    query: loadTextContent('../kql/function-completeness.kql')
+  }
+]
+
+resource workspaceFunctions 'Microsoft.OperationalInsights/workspaces/savedSearches@2020-08-01' = [
+  for f in functions: {
+    parent: workspace
+    name: f.name
+    properties: union(
+      { category: 'pgAudit', displayName: f.displayName, functionAlias: f.alias, query: f.query, version: 2 },
+      empty(f.parameters) ? {} : { functionParameters: f.parameters }
+    )
+    dependsOn: [tables] // the bodies name the tables
+  }
+]
 
 output workspaceId string = workspace.id
 output workspaceLocation string = workspace.location

@@ -26,13 +26,25 @@ const STREAMS = [schemaJson(), runSchemaJson()].map((s) => ({ stream: s.streamNa
 const sourceOf = (stream: string): Tables => STREAMS.find((s) => s.stream === stream)!.source;
 /** The tables a file is checked against: each stream for the transform, both tables otherwise. */
 const tablesFor = (file: string): Tables[] => (file === 'transform.kql' ? STREAMS.map((s) => s.source) : [TABLES]);
+// Workspace functions with parameters: Log Analytics declares them apart from the body (the
+// savedSearch's functionParameters), so a body is checked as the function it becomes, called once.
+const FUNCTION_PARAMETERS: Record<string, { alias: string; parameters: string }> = {
+  'function-completeness.kql': { alias: 'PgAuditCompleteness', parameters: 'start:datetime, end:datetime, showAll:bool = false' },
+};
+const SAMPLE_ARGUMENT: Record<string, string> = { datetime: 'datetime(2026-11-01)', bool: 'true', string: '"x"', long: '1', int: '1', timespan: '1h' };
+function asFunction(alias: string, parameters: string, body: string): string {
+  const args = parameters.split(',').map((p) => SAMPLE_ARGUMENT[p.split(':')[1]!.split('=')[0]!.trim()]!);
+  return `let ${alias} = (${parameters}) {\n${body}\n};\n${alias}(${args.join(', ')})`;
+}
+/** The text Kusto.Language checks for a file: a parameterised function body wrapped as the function. */
+const checked = (file: string, kql: string): string => (FUNCTION_PARAMETERS[file] ? asFunction(FUNCTION_PARAMETERS[file].alias, FUNCTION_PARAMETERS[file].parameters, kql) : kql);
 /** A `let Name = value;` line: the only thing the templates may substitute. */
 const LET_LINE = /^let (\w+) = .*;$/gm;
 const normalise = (kql: string): string => kql.replace(LET_LINE, 'let $1 = <parameter>;');
 
 describe('KQL files under infra/kql', () => {
   it.each(files)('%s parses and checks without errors', (file) => {
-    for (const tables of tablesFor(file)) expect(errorsOf(checkKql(text(file), tables))).toEqual([]);
+    for (const tables of tablesFor(file)) expect(errorsOf(checkKql(checked(file, text(file)), tables))).toEqual([]);
   });
 
   it.each([
@@ -62,12 +74,12 @@ describe('KQL files under infra/kql', () => {
 });
 
 /** Every KQL text in an evaluated deployment, by where it sits. */
-function deployedKql(d: Deployment): { where: string; kql: string; tables?: Tables }[] {
-  const out: { where: string; kql: string; tables?: Tables }[] = [];
+function deployedKql(d: Deployment): { where: string; kql: string; tables?: Tables; parameters?: string }[] {
+  const out: { where: string; kql: string; tables?: Tables; parameters?: string }[] = [];
   for (const r of resourcesOfType(d, 'Microsoft.Insights/scheduledQueryRules'))
     for (const c of r.properties.criteria.allOf as { query: string }[]) out.push({ where: `alert ${String(r.name)}`, kql: c.query });
   for (const r of resourcesOfType(d, 'Microsoft.OperationalInsights/queryPacks/queries')) out.push({ where: `saved query ${r.properties.displayName}`, kql: r.properties.body });
-  for (const r of resourcesOfType(d, 'Microsoft.OperationalInsights/workspaces/savedSearches')) out.push({ where: `function ${r.properties.functionAlias}`, kql: r.properties.query });
+  for (const r of resourcesOfType(d, 'Microsoft.OperationalInsights/workspaces/savedSearches')) out.push({ where: `function ${r.properties.functionAlias}`, kql: r.properties.query, parameters: r.properties.functionParameters });
   for (const r of resourcesOfType(d, 'Microsoft.Insights/dataCollectionRules'))
     for (const f of r.properties.dataFlows as { transformKql: string; streams: string[] }[]) out.push({ where: `DCR transform of ${f.streams[0]}`, kql: f.transformKql, tables: sourceOf(f.streams[0]!) });
   return out;
@@ -111,12 +123,14 @@ describe.each(Object.entries(PARAMETER_SETS))('KQL a deployment carries (%s para
     const texts = deployedKql(d);
     const byShape = new Map(files.map((f) => [normalise(text(f)), f]));
     const used = new Set<string>();
-    for (const { where, kql, tables } of texts) {
+    for (const { where, kql, tables, parameters } of texts) {
       expect(typeof kql, where).toBe('string');
       const file = byShape.get(normalise(kql));
       expect(file, `${where}: not the text of any infra/kql file`).toBeDefined();
       used.add(file!);
-      expect(errorsOf(checkKql(kql, tables ?? TABLES)), `${where} (${file})`).toEqual([]);
+      // A function's parameters are the ones its body is checked with.
+      expect(parameters, where).toBe(FUNCTION_PARAMETERS[file!]?.parameters);
+      expect(errorsOf(checkKql(checked(file!, kql), tables ?? TABLES)), `${where} (${file})`).toEqual([]);
     }
     expect(new Set(kqlLookingStrings(d))).toEqual(new Set(texts.map((t) => t.kql)));
     // Every file ships (the sensitive-reads rule only when tables are listed, health rules when on).
@@ -132,4 +146,28 @@ it('parameters reach the alert queries', (ctx) => {
   expect(query('sensitive-table-reads')).toContain(`let SensitiveTables = dynamic(${JSON.stringify(PARAMETER_SETS.awkward.sensitiveTables)});`);
   expect(query('ddl-outside-window')).toContain('let ChangeWindowStartHour = 0;\nlet ChangeWindowEndHour = 24;\nlet DdlUsers = dynamic([]);');
   expect(query('auth-failure-burst')).toContain('let Threshold = 1;');
+});
+
+describe('PgAuditCompleteness()', () => {
+  const body = text('function-completeness.kql');
+  const call = checked('function-completeness.kql', body);
+
+  it('returns one row per blob with the problem, both sides of the comparison and the dead letters', () => {
+    expect(resultColumns(call, TABLES)).toEqual(
+      [
+        ['SourceBlob', 'string'], ['ServerName', 'string'], ['Problem', 'string'], ['Shipped', 'long'], ['Arrived', 'long'], ['DeadLetteredOutstanding', 'long'],
+        ['LiveShipped', 'long'], ['Replayed', 'long'], ['DeadLettered', 'long'], ['RefusedAgain', 'long'], ['Filtered', 'long'], ['Ranges', 'long'],
+        ['FirstByte', 'long'], ['LastByte', 'long'], ['LastShipped', 'datetime'],
+      ].map(([name, type]) => ({ name, type })),
+    );
+  });
+
+  it('counts arrived rows exactly (no dcount estimate) and reads both tables', () => {
+    expect(body.replace(/\/\/.*$/gm, '')).not.toMatch(/\bdcount(if)?\s*\(/);
+    expect(body).toMatch(/\| summarize by SourceBlob, RecordId, SourceOffset\n/);
+    for (const table of [TABLE_NAME, RUN_TABLE_NAME]) expect(body).toContain(table);
+    // Without the run-records table (or with a misspelt column) the check fails: it really resolves names.
+    expect(errorsOf(checkKql(call, { [TABLE_NAME]: COLUMNS })).length).toBeGreaterThan(0);
+    expect(errorsOf(checkKql(call.replace('RowsDeadLettered', 'RowsDeadletered'), TABLES)).length).toBeGreaterThan(0);
+  });
 });
