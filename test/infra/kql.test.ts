@@ -171,3 +171,21 @@ describe('PgAuditCompleteness()', () => {
     expect(errorsOf(checkKql(call.replace('RowsDeadLettered', 'RowsDeadletered'), TABLES)).length).toBeGreaterThan(0);
   });
 });
+
+describe('KQL in the documentation', () => {
+  // The snippets a reader pastes: README.md and docs/deploy.md, with the workspace functions declared.
+  const declarations = Object.entries(FUNCTION_PARAMETERS)
+    .map(([file, f]) => `let ${f.alias} = (${f.parameters}) {\n${text(file)}\n};`)
+    .join('\n');
+  const snippets = ['README.md', 'docs/deploy.md'].flatMap((doc) =>
+    [...readFileSync(path.join(INFRA, '..', doc), 'utf8').matchAll(/```kusto\n([\s\S]*?)```/g)].map((m, i) => ({ name: `${doc} #${i + 1}`, kql: m[1]!.replace(/^ {3}/gm, '') })),
+  );
+
+  it('has snippets to check', () => {
+    expect(snippets.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it.each(snippets)('$name checks without errors', ({ kql }) => {
+    expect(errorsOf(checkKql(`${declarations}\n${kql}`, TABLES))).toEqual([]);
+  });
+});
