@@ -1,7 +1,8 @@
 // The Log Analytics side, deployed into the workspace's own resource group (which may differ from
 // the app's): the workspace (new, or an existing one by name), the PgAudit_CL and PgAuditIngest_CL
-// tables and the workspace functions PgAudit() and PgAuditCompleteness(). Columns come from the schema module through the generated JSON
-// (`npm run schema:gen`), so the table, the DCR stream and the code cannot drift apart.
+// tables and the workspace functions PgAudit() and PgAuditCompleteness(). Columns come from the
+// schema modules through the generated JSON (`npm run schema:gen`), so the tables, the DCR streams
+// and the code cannot drift apart.
 param location string
 param tags object
 @description('Name of the workspace in this module\'s resource group: an existing one, or the one to create.')
