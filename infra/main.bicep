@@ -4,7 +4,7 @@
 // main.parameters.json (docs/deploy.md); app settings come from infra/generated/settings.json.
 targetScope = 'resourceGroup'
 
-import { existingOr, nameOr, serverPrefixMap, wiredServerName } from 'lib.bicep'
+import { existingOr, healthSettings, nameOr, serverPrefixMap, wiredServerName } from 'lib.bicep'
 
 @minLength(1)
 @maxLength(64)
@@ -44,15 +44,15 @@ param eventGridSystemTopicName string = ''
 @description('Resource id of an existing Log Analytics workspace (any resource group you can deploy to); empty creates one here.')
 param existingWorkspaceId string = ''
 @allowed(['Analytics', 'Basic'])
-@description('PgAudit_CL plan: Analytics (full KQL, alerts) or Basic (cheaper ingestion, restricted queries; the alerts need Analytics).')
+@description('PgAudit_CL plan: Analytics (full KQL, alerts) or Basic (cheaper ingestion, restricted queries; the alerts need Analytics). The run records (PgAuditIngest_CL) are always Analytics.')
 param tablePlan string = 'Analytics'
 @minValue(4)
 @maxValue(730)
-@description('Interactive retention of PgAudit_CL in days (Analytics plan).')
+@description('Interactive retention of PgAudit_CL and PgAuditIngest_CL in days (Analytics plan).')
 param retentionInDays int = 90
 @minValue(4)
 @maxValue(4383)
-@description('Total retention of PgAudit_CL in days, including the long-term (archive) part.')
+@description('Total retention of PgAudit_CL and PgAuditIngest_CL in days, including the long-term (archive) part.')
 param totalRetentionInDays int = 365
 @description('Existing storage account in this resource group that receives the servers\' diagnostic logs; empty creates one. The function may only read it.')
 param existingLogsStorageAccountName string = ''
@@ -73,10 +73,12 @@ param serverLogLinePrefixes serverPrefixMap = {}
 param statementCap int = 32000
 @description('PGAUDIT_REDACT_PATTERNS: extra redaction regexes (`re` or `/re/flags`; a group named "secret" limits the cut).')
 param redactPatterns string[] = []
-@minValue(0)
-@maxValue(180)
-@description('PGAUDIT_GRACE_MINUTES: how long after its hour a blob may still grow.')
-param graceMinutes int = 15
+@description('PGAUDIT_FILTERS: rows not to ship, FIELD=VALUE or FIELD=/regex/flags (FIELD: EventType, UserName, DatabaseName, ApplicationName, Class, Command); counted per rule in the run records.')
+param filters string[] = []
+@minValue(1)
+@maxValue(720)
+@description('PGAUDIT_LOOKBACK_HOURS: blobs of this many past hours are checked for late appends on every run.')
+param lookbackHours int = 48
 @description('PGAUDIT_FLUSH_MB: MB of pending rows that start an upload, a decimal from 0.1 to 64 as text (Bicep has no decimal type; the app checks the range at start-up).')
 param flushMb string = '8'
 @minValue(1)
@@ -138,6 +140,8 @@ param ddlUsers string[] = ['migrations']
 param authFailureThreshold int = 10
 @description('Tables whose reads alert, schema-qualified as pgAudit names them (e.g. public.accounts); empty: no rule.')
 param sensitiveTables string[] = []
+@description('Health alerts of the pipeline (pipeline silent, dead letters, lag, errors, server silent): each on by default, with its threshold; a JSON object such as {"lagBytes": 500000000, "serverSilent": false} (docs/deploy.md).')
+param health healthSettings = {}
 
 var abbrs = loadJsonContent('abbreviations.json')
 var settingsModel = loadJsonContent('generated/settings.json').settings
@@ -195,7 +199,8 @@ module monitoring 'modules/monitoring.bicep' = {
     appInsightsName: names.appInsights
     workspaceId: workspace.outputs.workspaceId
     workspaceLocation: workspace.outputs.workspaceLocation
-    tableName: workspace.outputs.tableName // the DCR waits for the table
+    tableName: workspace.outputs.tableName // the DCR waits for the tables
+    runTableName: workspace.outputs.runTableName
   }
 }
 
@@ -227,12 +232,14 @@ var settingValues = {
   ingestionEndpoint: monitoring.outputs.ingestionEndpoint
   dcrImmutableId: monitoring.outputs.dcrImmutableId
   streamName: loadJsonContent('generated/pgaudit-columns.json').streamName
+  runStreamName: loadJsonContent('generated/pgaudit-ingest-columns.json').streamName
   logsContainer: logsContainer
   logLinePrefix: logLinePrefix
   serverLogLinePrefixes: string(prefixes)
   statementCap: string(statementCap)
   redactPatterns: string(redactPatterns)
-  graceMinutes: string(graceMinutes)
+  filters: string(filters)
+  lookbackHours: string(lookbackHours)
   flushMb: flushMb
   concurrency: string(concurrency)
   uploadTimeoutSeconds: string(uploadTimeoutSeconds)
@@ -291,6 +298,20 @@ module alerting 'modules/alerts.bicep' = {
     ddlUsers: ddlUsers
     authFailureThreshold: authFailureThreshold
     sensitiveTables: sensitiveTables
+  }
+}
+
+module healthAlerts 'modules/health-alerts.bicep' = {
+  name: 'health-alerts'
+  params: {
+    location: location
+    tags: tags
+    ruleSuffix: '-${resourceToken}'
+    workspaceId: workspace.outputs.workspaceId
+    dcrId: monitoring.outputs.dcrId
+    actionGroupId: alerting.outputs.actionGroupId
+    sweepSchedule: sweepSchedule
+    settings: health
   }
 }
 

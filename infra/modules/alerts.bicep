@@ -141,3 +141,5 @@ resource queries 'Microsoft.OperationalInsights/queryPacks/queries@2019-09-01' =
     }
   }
 ]
+
+output actionGroupId string = actionGroup.id

@@ -1,7 +1,8 @@
 // The Log Analytics side, deployed into the workspace's own resource group (which may differ from
-// the app's): the workspace (new, or an existing one by name), the PgAudit_CL table and the
-// PgAudit() workspace function. Columns come from the schema module through the generated JSON
-// (`npm run schema:gen`), so the table, the DCR stream and the code cannot drift apart.
+// the app's): the workspace (new, or an existing one by name), the PgAudit_CL and PgAuditIngest_CL
+// tables and the workspace functions PgAudit() and PgAuditCompleteness(). Columns come from the
+// schema modules through the generated JSON (`npm run schema:gen`), so the tables, the DCR streams
+// and the code cannot drift apart.
 param location string
 param tags object
 @description('Name of the workspace in this module\'s resource group: an existing one, or the one to create.')
@@ -17,7 +18,13 @@ param retentionInDays int
 @maxValue(4383)
 param totalRetentionInDays int
 
-var schema = loadJsonContent('../generated/pgaudit-columns.json')
+// The audit rows (PgAudit_CL, the plan chosen) and the run records (PgAuditIngest_CL, always
+// Analytics: they are small, and the health alerts and PgAuditCompleteness() need full KQL and
+// joins). Both keep the same retention: the run records are the evidence that the rows are complete.
+var tableSpecs = [
+  { schema: loadJsonContent('../generated/pgaudit-columns.json'), plan: tablePlan }
+  { schema: loadJsonContent('../generated/pgaudit-ingest-columns.json'), plan: 'Analytics' }
+]
 
 resource newWorkspace 'Microsoft.OperationalInsights/workspaces@2022-10-01' = if (createWorkspace) {
   name: workspaceName
@@ -36,37 +43,58 @@ resource workspace 'Microsoft.OperationalInsights/workspaces@2022-10-01' existin
   dependsOn: [newWorkspace]
 }
 
-resource table 'Microsoft.OperationalInsights/workspaces/tables@2022-10-01' = {
-  parent: workspace
-  name: schema.tableName
-  properties: {
-    plan: tablePlan
-    // Basic tables have a fixed interactive retention; only the total (archive) retention applies.
-    retentionInDays: tablePlan == 'Basic' ? null : retentionInDays
-    totalRetentionInDays: totalRetentionInDays
-    schema: {
-      name: schema.tableName
-      columns: schema.tableColumns
+resource tables 'Microsoft.OperationalInsights/workspaces/tables@2022-10-01' = [
+  for t in tableSpecs: {
+    parent: workspace
+    name: t.schema.tableName
+    properties: {
+      plan: t.plan
+      // Basic tables have a fixed interactive retention; only the total (archive) retention applies.
+      retentionInDays: t.plan == 'Basic' ? null : retentionInDays
+      totalRetentionInDays: totalRetentionInDays
+      schema: {
+        name: t.schema.tableName
+        columns: t.schema.tableColumns
+      }
     }
   }
-}
+]
 
-// PgAudit(): the table deduplicated by RecordId (a crash between upload and checkpoint can
-// re-send a range) with the columns people read first. (On the Basic plan the table's query
-// surface is restricted; query PgAudit_CL directly there.)
-resource pgAuditFunction 'Microsoft.OperationalInsights/workspaces/savedSearches@2020-08-01' = {
-  parent: workspace
-  name: 'pgaudit-function'
-  properties: {
-    category: 'pgAudit'
+// Workspace functions (a .kql body each; Log Analytics declares the parameters apart from it):
+// PgAudit(), the table deduplicated by RecordId (a crash between upload and checkpoint can re-send
+// a range) with the columns people read first; PgAuditCompleteness(), the proof that every shipped
+// row arrived (README "Proving completeness"). Both need the Analytics plan for PgAudit_CL (a
+// Basic table allows no joins or functions: query PgAudit_CL directly there).
+var functions = [
+  {
+    name: 'pgaudit-function'
+    alias: 'PgAudit'
     displayName: 'PgAudit(): PgAudit_CL deduplicated, useful columns first'
-    functionAlias: 'PgAudit'
+    parameters: ''
     query: loadTextContent('../kql/function-pgaudit.kql')
-    version: 2
   }
-  dependsOn: [table] // the function body names PgAudit_CL
-}
+  {
+    name: 'pgaudit-completeness-function'
+    alias: 'PgAuditCompleteness'
+    displayName: 'PgAuditCompleteness(start, end, showAll): blobs whose shipped rows did not all arrive in PgAudit_CL, or whose dead letters are not replayed'
+    parameters: 'start:datetime, end:datetime, showAll:bool = false'
+    query: loadTextContent('../kql/function-completeness.kql')
+  }
+]
+
+resource workspaceFunctions 'Microsoft.OperationalInsights/workspaces/savedSearches@2020-08-01' = [
+  for f in functions: {
+    parent: workspace
+    name: f.name
+    properties: union(
+      { category: 'pgAudit', displayName: f.displayName, functionAlias: f.alias, query: f.query, version: 2 },
+      empty(f.parameters) ? {} : { functionParameters: f.parameters }
+    )
+    dependsOn: [tables] // the bodies name the tables
+  }
+]
 
 output workspaceId string = workspace.id
 output workspaceLocation string = workspace.location
-output tableName string = table.name
+output tableName string = tables[0].name
+output runTableName string = tables[1].name

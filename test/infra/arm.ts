@@ -35,12 +35,32 @@ export interface EvaluatedResource {
   readonly raw: Any;
 }
 
-/** The checks ARM makes on a given parameter value before it deploys anything. */
-function checkParameter(name: string, def: Any, value: unknown): void {
+/** The checks ARM makes on a given parameter value before it deploys anything, following
+ * user-defined types (`$ref` into the template's definitions: required and nullable properties,
+ * sealed objects, literal unions as allowedValues, property limits). */
+function checkParameter(name: string, def: Any, value: unknown, definitions: Any = {}): void {
   if (value instanceof Unknown) return;
   const fail = (why: string): never => {
     throw new Error(`parameter ${name}: ${JSON.stringify(value)} ${why}`);
   };
+  if (def.$ref) {
+    const target = definitions[String(def.$ref).split('/').at(-1)!];
+    if (!target) throw new Error(`parameter ${name}: no definition ${def.$ref}`);
+    return checkParameter(name, { ...target, ...def, $ref: undefined }, value, definitions);
+  }
+  if (value === null && def.nullable) return;
+  if (def.type === 'object' && def.properties) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) fail('is not an object');
+    const obj = value as Record<string, unknown>;
+    for (const [p, pdef] of Object.entries(def.properties as Record<string, Any>)) {
+      if (p in obj) checkParameter(`${name}.${p}`, pdef, obj[p], definitions);
+      else if (!pdef.nullable) fail(`lacks the required property ${p}`);
+    }
+    const extra = Object.keys(obj).filter((k) => !(k in def.properties));
+    if (def.additionalProperties === false && extra.length > 0) fail(`has properties the type does not declare: ${extra.join(', ')}`);
+  }
+  const types: Record<string, (v: unknown) => boolean> = { int: (v) => Number.isInteger(v), bool: (v) => typeof v === 'boolean', string: (v) => typeof v === 'string', object: (v) => typeof v === 'object' && !Array.isArray(v), array: Array.isArray };
+  if (def.type && types[def.type] && !types[def.type]!(value)) fail(`is not of type ${def.type}`);
   if (def.allowedValues && !def.allowedValues.some((a: unknown) => JSON.stringify(a) === JSON.stringify(value))) fail(`is not one of ${JSON.stringify(def.allowedValues)}`);
   if (typeof value === 'number') {
     if (def.minValue !== undefined && value < def.minValue) fail(`is below minValue ${def.minValue}`);
@@ -70,7 +90,7 @@ export class Deployment {
     for (const [p, value] of Object.entries(params)) {
       const def = template.parameters?.[p];
       if (!def) throw new Error(`unknown parameter ${p} at ${path.join('/') || 'root'}`);
-      checkParameter(p, def, value);
+      checkParameter(p, def, value, template.definitions);
     }
   }
 

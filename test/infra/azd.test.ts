@@ -32,7 +32,7 @@ const MAPPING: { param: string; env?: string; reason?: string }[] = [
   { param: 'existingLogsStorageAccountName', env: 'PGAUDIT_EXISTING_LOGS_STORAGE_ACCOUNT' },
   { param: 'maximumInstanceCount', env: 'PGAUDIT_MAXIMUM_INSTANCE_COUNT' },
   // App settings: the azd variable is the app setting's own name (test/infra/settings.test.ts).
-  ...['logLinePrefix', 'serverLogLinePrefixes', 'statementCap', 'redactPatterns', 'graceMinutes', 'flushMb', 'concurrency', 'uploadTimeoutSeconds', 'uploadAttempts', 'runBudgetMinutes', 'sweepSchedule', 'logsContainer'].map((param) => ({
+  ...['logLinePrefix', 'serverLogLinePrefixes', 'statementCap', 'redactPatterns', 'filters', 'lookbackHours', 'flushMb', 'concurrency', 'uploadTimeoutSeconds', 'uploadAttempts', 'runBudgetMinutes', 'sweepSchedule', 'logsContainer'].map((param) => ({
     param,
     env: `PGAUDIT_${param.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`,
   })),
@@ -50,6 +50,7 @@ const MAPPING: { param: string; env?: string; reason?: string }[] = [
   { param: 'ddlUsers', env: 'PGAUDIT_DDL_USERS' },
   { param: 'authFailureThreshold', env: 'PGAUDIT_AUTH_FAILURE_THRESHOLD' },
   { param: 'sensitiveTables', env: 'PGAUDIT_SENSITIVE_TABLES' },
+  { param: 'health', env: 'PGAUDIT_HEALTH' },
 ];
 
 describe('azure.yaml', () => {

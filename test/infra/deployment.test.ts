@@ -9,12 +9,13 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config/settings.js';
 import { compileLogLinePrefix } from '../../src/parse/log-line-prefix.js';
+import { RUN_STREAM_NAME } from '../../src/run-record-schema.js';
 import { STREAM_NAME } from '../../src/schema.js';
 import { requireOrSkip } from '../helpers/tools.js';
-import { ArmFailure } from './arm.js';
+import { ArmFailure, type Deployment } from './arm.js';
 import { bicepPath, deployMain, FAKE, MISSING_BICEP, resourcesOfType, ROOT } from './bicep.js';
 
-const WIRED = { wireServer: true, flexibleServerName: 'PgProd-01', serverLogLinePrefixes: { other: '%m [%p] ' } };
+const WIRED = { wireServer: true, flexibleServerName: 'PgProd-01', serverLogLinePrefixes: { other: '%m [%p] ' }, filters: ['UserName=azuresu'], lookbackHours: 24 };
 
 function appSettings(params: Record<string, unknown>): Record<string, string> {
   const [site] = resourcesOfType(deployMain(params), 'Microsoft.Web/sites');
@@ -33,6 +34,8 @@ describe('function app settings', () => {
     expect(s.ingestionEndpoint).toBe(FAKE.ingestionEndpoint);
     expect(s.dcrImmutableId).toBe(FAKE.immutableId);
     expect(s.streamName).toBe(STREAM_NAME);
+    expect(s.runStreamName).toBe(RUN_STREAM_NAME);
+    expect([s.filters, s.lookbackHours]).toEqual([['UserName=azuresu'], 24]);
     expect(s.clientId).toBe(FAKE.clientId);
     expect(s.logsStorage).toMatchObject({ kind: 'identity', blobServiceUri: env.PGAUDIT_LOGS_STORAGE__blobServiceUri, clientId: FAKE.clientId, managedIdentity: true });
     expect(s.stateStorage).toMatchObject({ kind: 'identity', blobServiceUri: env.PGAUDIT_STATE_STORAGE__blobServiceUri, clientId: FAKE.clientId, managedIdentity: true });
@@ -90,12 +93,15 @@ describe('function app settings', () => {
   });
 });
 
+// The server's diagnostic setting (the DCR has its own, for DCRLogErrors: columns.test.ts).
+const serverDiagnostics = (d: Deployment) => resourcesOfType(d, 'Microsoft.Insights/diagnosticSettings').filter((s) => !String(s.scope).includes('/dataCollectionRules/'));
+
 describe('optional server wiring', () => {
   it('is absent unless asked for', (ctx) => {
     requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
     const d = deployMain();
     expect(resourcesOfType(d, 'Microsoft.DBforPostgreSQL/flexibleServers/configurations')).toEqual([]);
-    expect(resourcesOfType(d, 'Microsoft.Insights/diagnosticSettings')).toEqual([]);
+    expect(serverDiagnostics(d)).toEqual([]);
   });
 
   it.for([
@@ -113,7 +119,8 @@ describe('optional server wiring', () => {
   it('sends PostgreSQLLogs to the logs account and sets pgAudit one parameter at a time', (ctx) => {
     requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
     const d = deployMain(WIRED);
-    const [diag] = resourcesOfType(d, 'Microsoft.Insights/diagnosticSettings');
+    const [diag, ...more] = serverDiagnostics(d);
+    expect(more).toEqual([]);
     expect(diag!.properties.logs).toEqual([{ category: 'PostgreSQLLogs', enabled: true }]);
     expect(diag!.properties.storageAccountId).toMatch(/\/storageAccounts\/stlogs\w+$/);
     const configs = resourcesOfType(d, 'Microsoft.DBforPostgreSQL/flexibleServers/configurations');

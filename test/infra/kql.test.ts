@@ -1,5 +1,6 @@
 // Every KQL text of the deployment is parsed and semantically checked by Kusto.Language (the engine
-// behind Azure Monitor's editor) against PgAudit_CL as the schema module defines it: the files
+// behind Azure Monitor's editor) against PgAudit_CL and PgAuditIngest_CL as the schema modules
+// define them (a DCR transform against each stream it serves): the files
 // under infra/kql on their own, and the texts a deployment actually carries (alert rules, saved
 // queries, the PgAudit() function, the DCR transform) as evaluated from the compiled templates
 // with default and awkward parameter values. Each of those must be one of the files with only
@@ -8,7 +9,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { COLUMNS, schemaJson } from '../../src/schema.js';
+import { RUN_COLUMNS, RUN_TABLE_NAME, runSchemaJson } from '../../src/run-record-schema.js';
+import { COLUMNS, schemaJson, TABLE_NAME } from '../../src/schema.js';
 import { checkKql, errorsOf, kustoTypeOf, resultColumns } from '../helpers/kusto.js';
 import { requireOrSkip } from '../helpers/tools.js';
 import type { Deployment } from './arm.js';
@@ -17,15 +19,32 @@ import { bicepFiles, bicepPath, deployMain, INFRA, MISSING_BICEP, resourcesOfTyp
 const KQL_DIR = path.join(INFRA, 'kql');
 const files = readdirSync(KQL_DIR).filter((f) => f.endsWith('.kql')).sort();
 const text = (f: string): string => readFileSync(path.join(KQL_DIR, f), 'utf8');
-const streamTables = { source: schemaJson().streamColumns as { name: string; type: string }[] };
-const tablesFor = (file: string) => (file === 'transform.kql' ? streamTables : undefined);
+type Tables = Record<string, readonly { name: string; type: string }[]>;
+// Every query is checked against both tables; a DCR transform against each stream it serves.
+const TABLES: Tables = { [TABLE_NAME]: COLUMNS, [RUN_TABLE_NAME]: RUN_COLUMNS };
+const STREAMS = [schemaJson(), runSchemaJson()].map((s) => ({ stream: s.streamName, columns: s.tableColumns as { name: string; type: string }[], source: { source: s.streamColumns as { name: string; type: string }[] } }));
+const sourceOf = (stream: string): Tables => STREAMS.find((s) => s.stream === stream)!.source;
+/** The tables a file is checked against: each stream for the transform, both tables otherwise. */
+const tablesFor = (file: string): Tables[] => (file === 'transform.kql' ? STREAMS.map((s) => s.source) : [TABLES]);
+// Workspace functions with parameters: Log Analytics declares them apart from the body (the
+// savedSearch's functionParameters), so a body is checked as the function it becomes, called once.
+const FUNCTION_PARAMETERS: Record<string, { alias: string; parameters: string }> = {
+  'function-completeness.kql': { alias: 'PgAuditCompleteness', parameters: 'start:datetime, end:datetime, showAll:bool = false' },
+};
+const SAMPLE_ARGUMENT: Record<string, string> = { datetime: 'datetime(2026-11-01)', bool: 'true', string: '"x"', long: '1', int: '1', timespan: '1h' };
+function asFunction(alias: string, parameters: string, body: string): string {
+  const args = parameters.split(',').map((p) => SAMPLE_ARGUMENT[p.split(':')[1]!.split('=')[0]!.trim()]!);
+  return `let ${alias} = (${parameters}) {\n${body}\n};\n${alias}(${args.join(', ')})`;
+}
+/** The text Kusto.Language checks for a file: a parameterised function body wrapped as the function. */
+const checked = (file: string, kql: string): string => (FUNCTION_PARAMETERS[file] ? asFunction(FUNCTION_PARAMETERS[file].alias, FUNCTION_PARAMETERS[file].parameters, kql) : kql);
 /** A `let Name = value;` line: the only thing the templates may substitute. */
 const LET_LINE = /^let (\w+) = .*;$/gm;
 const normalise = (kql: string): string => kql.replace(LET_LINE, 'let $1 = <parameter>;');
 
 describe('KQL files under infra/kql', () => {
   it.each(files)('%s parses and checks without errors', (file) => {
-    expect(errorsOf(checkKql(text(file), tablesFor(file)))).toEqual([]);
+    for (const tables of tablesFor(file)) expect(errorsOf(checkKql(checked(file, text(file)), tables))).toEqual([]);
   });
 
   it.each([
@@ -45,24 +64,24 @@ describe('KQL files under infra/kql', () => {
     for (const f of files) expect(bicep, f).toContain(`kql/${f}'`);
   });
 
-  it('the transform is one row in, one row out, and yields exactly the table columns', () => {
+  it.each(STREAMS)('the transform is one row in, one row out, and yields exactly the table columns of $stream', ({ columns, source }) => {
     const transform = text('transform.kql');
-    // Operators that drop, add or merge rows are not allowed in a DCR transform of this stream.
+    // Operators that drop, add or merge rows are not allowed in a DCR transform of these streams.
     expect(transform).not.toMatch(/\|\s*(where|summarize|mv-expand|mv-apply|join|union|take|limit|top|distinct|sample|parse-where)\b/);
-    const out = resultColumns(transform, streamTables);
-    expect(out).toEqual(COLUMNS.map((c) => ({ name: c.name, type: kustoTypeOf(c.type).toLowerCase() })));
+    const out = resultColumns(transform, source);
+    expect(out).toEqual(columns.map((c) => ({ name: c.name, type: kustoTypeOf(c.type).toLowerCase() })));
   });
 });
 
 /** Every KQL text in an evaluated deployment, by where it sits. */
-function deployedKql(d: Deployment): { where: string; kql: string; tables?: typeof streamTables }[] {
-  const out: { where: string; kql: string; tables?: typeof streamTables }[] = [];
+function deployedKql(d: Deployment): { where: string; kql: string; tables?: Tables; parameters?: string }[] {
+  const out: { where: string; kql: string; tables?: Tables; parameters?: string }[] = [];
   for (const r of resourcesOfType(d, 'Microsoft.Insights/scheduledQueryRules'))
     for (const c of r.properties.criteria.allOf as { query: string }[]) out.push({ where: `alert ${String(r.name)}`, kql: c.query });
   for (const r of resourcesOfType(d, 'Microsoft.OperationalInsights/queryPacks/queries')) out.push({ where: `saved query ${r.properties.displayName}`, kql: r.properties.body });
-  for (const r of resourcesOfType(d, 'Microsoft.OperationalInsights/workspaces/savedSearches')) out.push({ where: `function ${r.properties.functionAlias}`, kql: r.properties.query });
+  for (const r of resourcesOfType(d, 'Microsoft.OperationalInsights/workspaces/savedSearches')) out.push({ where: `function ${r.properties.functionAlias}`, kql: r.properties.query, parameters: r.properties.functionParameters });
   for (const r of resourcesOfType(d, 'Microsoft.Insights/dataCollectionRules'))
-    for (const f of r.properties.dataFlows as { transformKql: string }[]) out.push({ where: 'DCR transform', kql: f.transformKql, tables: streamTables });
+    for (const f of r.properties.dataFlows as { transformKql: string; streams: string[] }[]) out.push({ where: `DCR transform of ${f.streams[0]}`, kql: f.transformKql, tables: sourceOf(f.streams[0]!) });
   return out;
 }
 
@@ -88,7 +107,14 @@ const PARAMETER_SETS = {
     authFailureThreshold: 1,
   },
   'one user with a quote': { ddlUsers: ['deploy"er'], sensitiveTables: ['public.x'] },
+  'health alerts off': { health: { pipelineSilent: false, deadLetters: false, lag: false, errors: false, serverSilent: false } },
 };
+// The files a parameter set does not deploy: the sensitive-reads rule without tables, the health
+// rules that are turned off.
+function absent(params: { sensitiveTables?: unknown[]; health?: Record<string, boolean> }): string[] {
+  const health: Record<string, string> = { pipelineSilent: 'health-pipeline-silent.kql', deadLetters: 'health-dead-letters.kql', lag: 'health-lag.kql', errors: 'health-errors.kql', serverSilent: 'health-server-silent.kql' };
+  return [...((params.sensitiveTables ?? []).length > 0 ? [] : ['alert-sensitive-reads.kql']), ...Object.entries(params.health ?? {}).filter(([, on]) => !on).map(([k]) => health[k]!)];
+}
 
 describe.each(Object.entries(PARAMETER_SETS))('KQL a deployment carries (%s parameters)', (_, params) => {
   it('is checked without errors and comes from a file, changed only in its let lines', (ctx) => {
@@ -97,16 +123,18 @@ describe.each(Object.entries(PARAMETER_SETS))('KQL a deployment carries (%s para
     const texts = deployedKql(d);
     const byShape = new Map(files.map((f) => [normalise(text(f)), f]));
     const used = new Set<string>();
-    for (const { where, kql, tables } of texts) {
+    for (const { where, kql, tables, parameters } of texts) {
       expect(typeof kql, where).toBe('string');
       const file = byShape.get(normalise(kql));
       expect(file, `${where}: not the text of any infra/kql file`).toBeDefined();
       used.add(file!);
-      expect(errorsOf(checkKql(kql, tables ?? tablesFor(file!))), `${where} (${file})`).toEqual([]);
+      // A function's parameters are the ones its body is checked with.
+      expect(parameters, where).toBe(FUNCTION_PARAMETERS[file!]?.parameters);
+      expect(errorsOf(checkKql(checked(file!, kql), tables ?? TABLES)), `${where} (${file})`).toEqual([]);
     }
     expect(new Set(kqlLookingStrings(d))).toEqual(new Set(texts.map((t) => t.kql)));
-    // Every file ships (the sensitive-reads rule only when tables are listed).
-    const expected = files.filter((f) => f !== 'alert-sensitive-reads.kql' || ((params as { sensitiveTables?: unknown[] }).sensitiveTables ?? []).length > 0);
+    // Every file ships (the sensitive-reads rule only when tables are listed, health rules when on).
+    const expected = files.filter((f) => !absent(params).includes(f));
     expect([...used].sort()).toEqual(expected);
   });
 });
@@ -118,4 +146,46 @@ it('parameters reach the alert queries', (ctx) => {
   expect(query('sensitive-table-reads')).toContain(`let SensitiveTables = dynamic(${JSON.stringify(PARAMETER_SETS.awkward.sensitiveTables)});`);
   expect(query('ddl-outside-window')).toContain('let ChangeWindowStartHour = 0;\nlet ChangeWindowEndHour = 24;\nlet DdlUsers = dynamic([]);');
   expect(query('auth-failure-burst')).toContain('let Threshold = 1;');
+});
+
+describe('PgAuditCompleteness()', () => {
+  const body = text('function-completeness.kql');
+  const call = checked('function-completeness.kql', body);
+
+  it('returns one row per blob with the problem, both sides of the comparison and the dead letters', () => {
+    expect(resultColumns(call, TABLES)).toEqual(
+      [
+        ['SourceBlob', 'string'], ['ServerName', 'string'], ['Problem', 'string'], ['Shipped', 'long'], ['Arrived', 'long'], ['DeadLetteredOutstanding', 'long'],
+        ['LiveShipped', 'long'], ['Replayed', 'long'], ['DeadLettered', 'long'], ['RefusedAgain', 'long'], ['Filtered', 'long'], ['Ranges', 'long'],
+        ['FirstByte', 'long'], ['LastByte', 'long'], ['LastShipped', 'datetime'],
+      ].map(([name, type]) => ({ name, type })),
+    );
+  });
+
+  it('counts arrived rows exactly (no dcount estimate) and reads both tables', () => {
+    expect(body.replace(/\/\/.*$/gm, '')).not.toMatch(/\bdcount(if)?\s*\(/);
+    expect(body).toMatch(/\| summarize by SourceBlob, RecordId, SourceOffset\n/);
+    for (const table of [TABLE_NAME, RUN_TABLE_NAME]) expect(body).toContain(table);
+    // Without the run-records table (or with a misspelt column) the check fails: it really resolves names.
+    expect(errorsOf(checkKql(call, { [TABLE_NAME]: COLUMNS })).length).toBeGreaterThan(0);
+    expect(errorsOf(checkKql(call.replace('RowsDeadLettered', 'RowsDeadletered'), TABLES)).length).toBeGreaterThan(0);
+  });
+});
+
+describe('KQL in the documentation', () => {
+  // The snippets a reader pastes: README.md and docs/deploy.md, with the workspace functions declared.
+  const declarations = Object.entries(FUNCTION_PARAMETERS)
+    .map(([file, f]) => `let ${f.alias} = (${f.parameters}) {\n${text(file)}\n};`)
+    .join('\n');
+  const snippets = ['README.md', 'docs/deploy.md'].flatMap((doc) =>
+    [...readFileSync(path.join(INFRA, '..', doc), 'utf8').matchAll(/```kusto\n([\s\S]*?)```/g)].map((m, i) => ({ name: `${doc} #${i + 1}`, kql: m[1]!.replace(/^ {3}/gm, '') })),
+  );
+
+  it('has snippets to check', () => {
+    expect(snippets.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it.each(snippets)('$name checks without errors', ({ kql }) => {
+    expect(errorsOf(checkKql(`${declarations}\n${kql}`, TABLES))).toEqual([]);
+  });
 });

@@ -62,6 +62,9 @@ describe('generated names', () => {
     requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
     const d = deployMain();
     for (const r of resourcesOfType(d, 'Microsoft.Insights/scheduledQueryRules')) expect(String(r.name)).toMatch(new RegExp(`^${abbrs.insightsScheduledQueryRules}pgaudit-[a-z-]+-[a-z0-9]{13}$`));
+    const metricAlerts = resourcesOfType(d, 'Microsoft.Insights/metricAlerts');
+    expect(metricAlerts.length).toBeGreaterThan(0);
+    for (const r of metricAlerts) expect(String(r.name)).toMatch(new RegExp(`^${abbrs.insightsMetricAlerts}pgaudit-[a-z-]+-[a-z0-9]{13}$`));
     expect(d.outputs().EVENTGRID_SYSTEM_TOPIC_NAME!.value).toBe(`${abbrs.eventGridSystemTopics}${nameOf(d, NAMED[4])}`);
   });
 });

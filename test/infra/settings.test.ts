@@ -26,7 +26,8 @@ const TUNABLE: { key: string; param: string; value: unknown; text: string }[] = 
   { key: 'serverLogLinePrefixes', param: 'serverLogLinePrefixes', value: { pgprod: '%m ' }, text: '{"pgprod":"%m "}' },
   { key: 'statementCap', param: 'statementCap', value: 1000, text: '1000' },
   { key: 'redactPatterns', param: 'redactPatterns', value: ['api_key=\\w+'], text: '["api_key=\\\\w+"]' },
-  { key: 'graceMinutes', param: 'graceMinutes', value: 30, text: '30' },
+  { key: 'filters', param: 'filters', value: ['UserName=azuresu', 'Class=/^READ$/'], text: '["UserName=azuresu","Class=/^READ$/"]' },
+  { key: 'lookbackHours', param: 'lookbackHours', value: 72, text: '72' },
   { key: 'flushMb', param: 'flushMb', value: '0.5', text: '0.5' },
   { key: 'concurrency', param: 'concurrency', value: 2, text: '2' },
   { key: 'uploadTimeoutSeconds', param: 'uploadTimeoutSeconds', value: 120, text: '120' },
@@ -35,8 +36,8 @@ const TUNABLE: { key: string; param: string; value: unknown; text: string }[] = 
   { key: 'sweepSchedule', param: 'sweepSchedule', value: '0 */10 * * * *', text: '0 */10 * * * *' },
   { key: 'logsContainer', param: 'logsContainer', value: 'copied-audit-logs', text: 'copied-audit-logs' },
 ];
-// Settings the deployment itself decides (the DCR, the stream, the identity).
-const DECIDED = ['ingestionEndpoint', 'dcrImmutableId', 'streamName', 'clientId'];
+// Settings the deployment itself decides (the DCR, its two streams, the identity).
+const DECIDED = ['ingestionEndpoint', 'dcrImmutableId', 'streamName', 'runStreamName', 'clientId'];
 // The containers the storage module creates under the model's default names.
 const CONTAINERS = ['stateContainer', 'deadLetterContainer'];
 // Settings written with the model's default and not tuned here: a new model setting goes here, or
@@ -65,18 +66,23 @@ describe('the function app settings', () => {
     const env = appSettings();
     for (const [key, s] of Object.entries(MODEL)) {
       expect(env, `${key} → ${s.env}`).toHaveProperty(s.env);
-      if (s.default !== null && key !== 'streamName') expect(env[s.env], s.env).toBe(s.default);
+      if (s.default !== null) expect(env[s.env], s.env).toBe(s.default);
     }
     // Besides the model: the runtime's host storage, the app's two storage connections, telemetry.
     const others = Object.keys(env).filter((n) => !Object.values(MODEL).some((s) => s.env === n));
     expect(others.filter((n) => n.startsWith('PGAUDIT_')).every((n) => /^PGAUDIT_(LOGS|STATE)_STORAGE__\w+$/.test(n))).toBe(true);
   });
 
-  it('the stream is the DCR stream the columns JSON declares, equal to the model default', (ctx) => {
+  it.for([
+    { key: 'streamName', json: 'pgaudit-columns.json' },
+    { key: 'runStreamName', json: 'pgaudit-ingest-columns.json' },
+  ])('$key is the DCR stream $json declares, equal to the model default', ({ key, json }, ctx) => {
     requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
-    const columns = JSON.parse(readFileSync(path.join(INFRA, 'generated/pgaudit-columns.json'), 'utf8')) as { streamName: string };
-    expect(appSettings()[MODEL.streamName!.env]).toBe(columns.streamName);
-    expect(columns.streamName).toBe(MODEL.streamName!.default);
+    const columns = JSON.parse(readFileSync(path.join(INFRA, 'generated', json), 'utf8')) as { streamName: string };
+    expect(appSettings()[MODEL[key]!.env]).toBe(columns.streamName);
+    expect(columns.streamName).toBe(MODEL[key]!.default);
+    const [dcr] = resourcesOfType(deployMain(), 'Microsoft.Insights/dataCollectionRules');
+    expect(Object.keys(dcr!.properties.streamDeclarations as object)).toContain(columns.streamName);
   });
 
   it.for(TUNABLE)('$param reaches $key as text', ({ key, param, value, text }, ctx) => {
@@ -115,7 +121,8 @@ describe('main.bicep parameters of tunable settings', () => {
 
   it.for([
     { param: 'statementCap', key: 'statementCap', bound: 'max' },
-    { param: 'graceMinutes', key: 'graceMinutes', bound: 'min' },
+    { param: 'lookbackHours', key: 'lookbackHours', bound: 'min' },
+    { param: 'lookbackHours', key: 'lookbackHours', bound: 'max' },
     { param: 'concurrency', key: 'concurrency', bound: 'max' },
   ] as const)('$param one past its $bound is refused before anything deploys', ({ param, key, bound }, ctx) => {
     requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
