@@ -6,6 +6,8 @@ import { blobServiceClient } from '../config/azure-clients.js';
 import { completeSettings } from '../config/settings.js';
 import { StateStore, type ListedMarker } from '../state/state-store.js';
 import type { BlobCheckpoint } from '../state/documents.js';
+import { parseBlobPath } from '../state/blob-path.js';
+import { replaced } from '../ship/plan.js';
 import { STORAGE_KEYS } from '../config/settings-model.js';
 import { resolveCliSettings } from './cli-settings.js';
 import type { CliIo } from './parse-command.js';
@@ -23,18 +25,23 @@ export interface BlobStatus {
   readonly length: number;
   readonly offset: number;
   readonly bytesBehind: number;
+  /** Bytes behind on a blob whose hour has ended: late appends not shipped yet. */
+  readonly lateBytesBehind: number;
   readonly state: BlobState;
   readonly rows: number | null;
   readonly deadLettered: number | null;
   readonly updatedAt: string | null;
 }
 
-function statusOf(blob: string, length: number, createdOn: string | null, cp: BlobCheckpoint | undefined, marker: ListedMarker | undefined): BlobStatus {
-  const behind = (offset: number, state: BlobState, more: Partial<BlobStatus> = {}): BlobStatus => ({
-    blob, length, offset, bytesBehind: Math.max(0, length - offset), state, rows: null, deadLettered: null, updatedAt: null, ...more,
-  });
-  const recorded = cp?.createdOn ?? marker?.createdOn ?? null;
-  if ((cp || marker) && recorded !== null && createdOn !== null && recorded !== createdOn) return behind(0, 'replaced');
+function statusOf(blob: string, length: number, createdOn: string | null, cp: BlobCheckpoint | undefined, marker: ListedMarker | undefined, now: Date): BlobStatus {
+  const hour = parseBlobPath(blob).hourStart;
+  const ended = hour !== null && now.getTime() >= hour.getTime() + 3_600_000;
+  const behind = (offset: number, state: BlobState, more: Partial<BlobStatus> = {}): BlobStatus => {
+    const bytesBehind = Math.max(0, length - offset);
+    return { blob, length, offset, bytesBehind, lateBytesBehind: ended ? bytesBehind : 0, state, rows: null, deadLettered: null, updatedAt: null, ...more };
+  };
+  const known = cp ?? marker;
+  if (known && replaced(known, { length, createdOn })) return behind(0, 'replaced');
   if (cp) return behind(cp.offset, 'tracked', { rows: cp.rows, deadLettered: cp.deadLettered, updatedAt: cp.updatedAt });
   if (marker?.state === 'done') return behind(marker.offset, 'done');
   if (marker?.state === 'tracking') return behind(0, 'checkpoint-lost');
@@ -57,9 +64,10 @@ export async function collectStatus(o: StatusCliOptions, io: CliIo): Promise<{ b
     io.stderr.write(`pgaudit-ingest: state container ${s.stateContainer} does not exist yet: nothing was shipped from this state\n`);
   }
   const blobs: BlobStatus[] = [];
+  const now = new Date();
   for await (const item of logs.getContainerClient(s.logsContainer).listBlobsFlat({ prefix: o.prefix || undefined })) {
     if (!item.name.endsWith('.json')) continue;
-    blobs.push(statusOf(item.name, item.properties.contentLength ?? 0, item.properties.createdOn?.toISOString() ?? null, checkpoints.get(item.name), markers.get(item.name)));
+    blobs.push(statusOf(item.name, item.properties.contentLength ?? 0, item.properties.createdOn?.toISOString() ?? null, checkpoints.get(item.name), markers.get(item.name), now));
   }
   return { blobs, problems };
 }
@@ -70,16 +78,17 @@ export async function runStatus(o: StatusCliOptions, io: CliIo): Promise<number>
   if (o.json) {
     for (const s of shown) io.stdout.write(JSON.stringify(s) + '\n');
   } else {
-    io.stdout.write(['BYTES_BEHIND', 'OFFSET', 'LENGTH', 'STATE', 'ROWS', 'DEAD', 'BLOB'].join('\t') + '\n');
+    io.stdout.write(['BYTES_BEHIND', 'LATE', 'OFFSET', 'LENGTH', 'STATE', 'ROWS', 'DEAD', 'BLOB'].join('\t') + '\n');
     for (const s of shown) {
-      io.stdout.write([s.bytesBehind, s.offset, s.length, s.state, s.rows ?? '-', s.deadLettered ?? '-', s.blob].join('\t') + '\n');
+      io.stdout.write([s.bytesBehind, s.lateBytesBehind, s.offset, s.length, s.state, s.rows ?? '-', s.deadLettered ?? '-', s.blob].join('\t') + '\n');
     }
   }
   const behind = all.reduce((n, s) => n + s.bytesBehind, 0);
+  const late = all.reduce((n, s) => n + s.lateBytesBehind, 0);
   const counts: Record<BlobState, number> = { tracked: 0, untracked: 0, done: 0, replaced: 0, 'checkpoint-lost': 0 };
   for (const s of all) counts[s.state]++;
   const parts = Object.entries(counts).filter(([k, n]) => n > 0 || k === 'tracked').map(([k, n]) => `${n} ${k}`);
-  io.stderr.write(`pgaudit-ingest: ${all.length} blob(s): ${parts.join(', ')}; ${behind} byte(s) behind${o.all ? '' : ' (done blobs with nothing behind hidden; --all shows them)'}\n`);
+  io.stderr.write(`pgaudit-ingest: ${all.length} blob(s): ${parts.join(', ')}; ${behind} byte(s) behind, ${late} of them late growth of blobs past their hour${o.all ? '' : ' (done blobs with nothing behind hidden; --all shows them)'}\n`);
   for (const p of problems) io.stderr.write(`pgaudit-ingest: error: ${p}\n`);
   return problems.length > 0 ? 1 : 0;
 }

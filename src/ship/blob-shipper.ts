@@ -17,7 +17,7 @@ import type { StateStore } from '../state/state-store.js';
 import { startFromMarker } from './blob-start.js';
 import type { DeadLetterStore } from './dead-letter-store.js';
 import type { LogsIngestionSink } from './logs-ingestion-sink.js';
-import { pastLookback, type PlannedBlob } from './plan.js';
+import { pastLookback, replaced, type PlannedBlob } from './plan.js';
 
 export interface ShipOptions {
   /** Upload when this many bytes of rows are pending. */
@@ -120,10 +120,10 @@ export async function shipBlob(planned: PlannedBlob, lease: ServerLease, pipelin
   }
   const { length, createdOn } = blob;
   const marker = tracked ? null : await deps.store.readMarker(name);
-  let cp = tracked ?? startFromMarker(name, marker, createdOn, lease, deps.log);
-  if (tracked && tracked.createdOn !== null && createdOn !== null && tracked.createdOn !== createdOn) {
-    deps.log(`${name} was replaced (created ${createdOn}, was ${tracked.createdOn}); reading it from the start`);
-    cp = startFromMarker(name, null, createdOn, lease, deps.log);
+  let cp = tracked ?? startFromMarker(name, marker, blob, lease, deps.log);
+  if (tracked && replaced(tracked, blob)) {
+    deps.log(`${name} was replaced (created ${createdOn}, ${length} bytes; was ${tracked.createdOn}, shipped to ${tracked.offset}); reading it from the start`);
+    cp = startFromMarker(name, null, blob, lease, deps.log);
   }
   const resumesDone = marker?.state === 'done' && cp.offset === marker.offset;
   if (resumesDone && length <= cp.offset) return result('already-done', { length, range: { start: cp.offset, end: cp.offset } });

@@ -5,15 +5,16 @@
 import type { BlobCheckpoint, BlobMarker } from '../state/documents.js';
 import { checkpointOfMarker } from '../state/documents.js';
 import type { ServerLease } from '../state/server-lease.js';
+import { replaced } from './plan.js';
 
 export function freshCheckpoint(): BlobCheckpoint {
   return { offset: 0, length: 0, etag: null, createdOn: null, settledLength: null, rows: 0, deadLettered: 0, updatedAt: new Date().toISOString() };
 }
 
-export function startFromMarker(name: string, marker: BlobMarker | null, createdOn: string | null, lease: ServerLease, log: (m: string) => void): BlobCheckpoint {
+export function startFromMarker(name: string, marker: BlobMarker | null, blob: { length: number; createdOn: string | null }, lease: ServerLease, log: (m: string) => void): BlobCheckpoint {
   if (!marker || marker.state === 'deleted') return freshCheckpoint();
-  if (marker.createdOn !== null && createdOn !== null && marker.createdOn !== createdOn) {
-    log(`${name} was replaced (created ${createdOn}, was ${marker.createdOn}); reading it from the start`);
+  if (replaced(marker, blob)) {
+    log(`${name} was replaced (created ${blob.createdOn}, ${blob.length} bytes; was ${marker.createdOn}, shipped to ${marker.offset}); reading it from the start`);
     return freshCheckpoint();
   }
   if (marker.state === 'done') return checkpointOfMarker(marker);

@@ -67,9 +67,17 @@ export function pastLookback(name: string, now: Date, lookbackMs: number): boole
 export function blobWork(listed: PlannedBlob & { length: number }, cp: Pick<BlobCheckpoint, 'offset' | 'createdOn'> | undefined, marker: Pick<ListedMarker, 'offset' | 'createdOn' | 'state'> | undefined, now: Date, lookbackMs: number): BlobWork {
   const known = cp ?? marker;
   if (!known || (marker && !cp && marker.state !== 'done')) return 'ship';
-  if (known.createdOn !== null && listed.createdOn !== null && known.createdOn !== listed.createdOn) return 'ship';
+  if (replaced(known, listed)) return 'ship';
   if (listed.length > known.offset) return 'ship';
   return cp && pastLookback(listed.name, now, lookbackMs) ? 'close' : 'skip';
+}
+
+/**
+ * Whether a blob is not the one recorded: another creation time (a second's resolution), or
+ * shorter than what was shipped from it (append blobs only grow).
+ */
+export function replaced(known: { readonly offset: number; readonly createdOn: string | null }, current: { readonly length: number; readonly createdOn: string | null }): boolean {
+  return (known.createdOn !== null && current.createdOn !== null && known.createdOn !== current.createdOn) || current.length < known.offset;
 }
 
 const DAY_MS = 86_400_000;
