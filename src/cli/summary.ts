@@ -28,6 +28,10 @@ export function summaryJson(s: RunSummary): object {
     prefixMismatches: s.stats.prefixMismatches,
     truncatedLines: s.stats.truncatedLines,
     missingStatements: s.stats.missingStatements,
+    filtered: s.stats.filtered,
+    filteredByRule: s.stats.filteredByRule,
+    cutRows: s.stats.cutRows,
+    invalidUtf8Lines: s.stats.invalidUtf8Lines,
   };
 }
 
@@ -51,6 +55,9 @@ export function summaryText(s: RunSummary): string {
         `their prefix fields (session, user, ...) are missing. Pass the server's log_line_prefix with --log-line-prefix.`,
     );
   }
+  if (st.filtered > 0) lines.push(`filtered ${fmt.format(st.filtered)} (${Object.entries(st.filteredByRule).map(([r, n]) => `${r} ${fmt.format(n)}`).join(', ')})`);
+  if (st.cutRows > 0) lines.push(`${fmt.format(st.cutRows)} row(s) cut to fit the row size limit (TruncatedColumns names what)`);
+  if (st.invalidUtf8Lines > 0) lines.push(`warning: ${fmt.format(st.invalidUtf8Lines)} line(s) were not valid UTF-8 (their rows have InvalidUtf8)`);
   if (st.truncatedLines > 0) lines.push(`warning: ${fmt.format(st.truncatedLines)} line(s) exceeded the line limit and became UNPARSED rows`);
   return lines.map((l) => `pgaudit-ingest: ${l}`).join('\n') + '\n';
 }

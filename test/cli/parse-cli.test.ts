@@ -170,3 +170,12 @@ describe('the installed command', () => {
     expect(readFileSync(outFile, 'utf8').trim().split('\n')).toHaveLength(3);
   });
 });
+
+describe('parse --exclude', () => {
+  it('leaves rows out and counts them per rule in the summary', async () => {
+    const r = await run(['parse', '--summary', 'json', '--exclude', 'Command=ALTER ROLE', blob]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stderr.trim())).toMatchObject({ rows: 1, filtered: 2, filteredByRule: { 'Command=ALTER ROLE': 2 } });
+    expect(r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { EventType: string }).EventType)).toEqual(['UNPARSED']);
+  });
+});
