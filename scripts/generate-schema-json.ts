@@ -9,11 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { settingsJson } from '../src/config/settings-model.js';
 import { runSchemaJson } from '../src/run-record-schema.js';
 import { schemaJson } from '../src/schema.js';
+import { tieringJson } from '../src/tiering.js';
 import { renderReferenceDoc } from './reference-doc.js';
 
 const GENERATED = join(dirname(fileURLToPath(import.meta.url)), '..', 'infra', 'generated');
 export const SCHEMA_JSON_PATH = join(GENERATED, 'pgaudit-columns.json');
 export const RUN_SCHEMA_JSON_PATH = join(GENERATED, 'pgaudit-ingest-columns.json');
+export const TIERING_JSON_PATH = join(GENERATED, 'tiering.json');
 export const SETTINGS_JSON_PATH = join(GENERATED, 'settings.json');
 export const REFERENCE_DOC_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'reference.md');
 
@@ -25,6 +27,10 @@ export function renderRunSchemaJson(): string {
   return JSON.stringify(runSchemaJson(), null, 2) + '\n';
 }
 
+export function renderTieringJson(): string {
+  return JSON.stringify(tieringJson(), null, 2) + '\n';
+}
+
 export function renderSettingsJson(): string {
   return JSON.stringify(settingsJson(), null, 2) + '\n';
 }
@@ -33,7 +39,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   mkdirSync(GENERATED, { recursive: true });
   writeFileSync(SCHEMA_JSON_PATH, renderSchemaJson());
   writeFileSync(RUN_SCHEMA_JSON_PATH, renderRunSchemaJson());
+  writeFileSync(TIERING_JSON_PATH, renderTieringJson());
   writeFileSync(SETTINGS_JSON_PATH, renderSettingsJson());
   writeFileSync(REFERENCE_DOC_PATH, renderReferenceDoc());
-  console.error(`wrote ${SCHEMA_JSON_PATH}, ${RUN_SCHEMA_JSON_PATH}, ${SETTINGS_JSON_PATH} and ${REFERENCE_DOC_PATH}`);
+  console.error(`wrote ${SCHEMA_JSON_PATH}, ${RUN_SCHEMA_JSON_PATH}, ${TIERING_JSON_PATH}, ${SETTINGS_JSON_PATH} and ${REFERENCE_DOC_PATH}`);
 }

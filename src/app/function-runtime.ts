@@ -15,6 +15,7 @@ import { recordedRun } from '../ship/recorded-run.js';
 import { newRunInfo } from '../ship/run-records.js';
 import type { Trigger } from '../run-record-schema.js';
 import { logRun } from './run-log.js';
+import { readServerMessage } from '../ship/server-message.js';
 import { createShipContext, shipConfigOf, type ShipClients, type ShipContext } from '../ship/ship-context.js';
 import type { RunError, SweepSummary } from '../ship/sweep.js';
 import { blobNameOfEvent } from './blob-event.js';
@@ -103,4 +104,19 @@ export async function onSweep(_timer: unknown, ctx: InvocationContext): Promise<
     rt.lastDiscovery = now.getTime();
   }
   return run(await planLookback(rt.context.deps.source, rt.context.store, now, rt.context.config.lookbackMs, extra), rt, ctx, 'sweep');
+}
+
+/** Queue: one server from a message (the implementation lands with the queue planner). */
+export async function onShipServer(message: unknown, ctx: InvocationContext): Promise<SweepSummary | null> {
+  const rt = await runtimeFromEnvironment(ctx);
+  const read = readServerMessage(message);
+  if (!read.ok) {
+    ctx.error(`shipServer: dropped a message: ${read.reason}`);
+    return null;
+  }
+  const m = read.message;
+  if (m.blobs?.length) return run(planOf(...m.blobs), rt, ctx, 'queue');
+  const planned = await planLookback(rt.context.deps.source, rt.context.store, rt.context.deps.options.now(), rt.context.config.lookbackMs, [m.serverPath]);
+  const only = new Map([...planned.plan].filter(([server]) => server === m.serverPath));
+  return run({ ...planned, plan: only }, rt, ctx, 'queue');
 }

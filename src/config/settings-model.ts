@@ -59,6 +59,7 @@ export interface SettingValues {
   logsContainer: string;
   stateContainer: string;
   deadLetterContainer: string;
+  queueName: string;
   logLinePrefix: string;
   serverLogLinePrefixes: Record<string, string>;
   statementCap: number;
@@ -188,6 +189,7 @@ export const SETTINGS: readonly Setting[] = [
   },
   container('logsContainer', 'PGAUDIT_LOGS_CONTAINER', '--container', LOGS_CONTAINER, 'container of the diagnostic blobs (the Event Grid subscription filters on the same name)'),
   container('stateContainer', 'PGAUDIT_STATE_CONTAINER', '--state-container', 'pgaudit-state', 'container for checkpoints, session state and leases'),
+  container('queueName', 'PGAUDIT_QUEUE_NAME', '--queue', 'pgaudit-servers', 'Storage queue of the state account on which the timer sweep puts one message per server with work; the shipServer function takes them (its poison queue is <name>-poison)'),
   container('deadLetterContainer', 'PGAUDIT_DEADLETTER_CONTAINER', '--deadletter-container', 'pgaudit-deadletter', 'container for rows the service refused'),
   {
     key: 'logLinePrefix', env: 'PGAUDIT_LOG_LINE_PREFIX', app: true, default: DEFAULT_LOG_LINE_PREFIX,
@@ -323,7 +325,7 @@ export function settingsJson(): {
 
 /** The settings each command takes, by group (their options appear in this order in --help). */
 export const PIPELINE_KEYS = ['logLinePrefix', 'serverLogLinePrefixes', 'statementCap', 'redactPatterns', 'filters'] as const satisfies readonly SettingKey[];
-export const STORAGE_KEYS = ['logsStorage', 'stateStorage', 'clientId', 'logsContainer', 'stateContainer', 'deadLetterContainer'] as const satisfies readonly SettingKey[];
+export const STORAGE_KEYS = ['logsStorage', 'stateStorage', 'clientId', 'logsContainer', 'stateContainer', 'deadLetterContainer', 'queueName'] as const satisfies readonly SettingKey[];
 export const INGESTION_KEYS = ['ingestionEndpoint', 'dcrImmutableId', 'streamName', 'runStreamName', 'uploadTimeoutSeconds', 'uploadAttempts'] as const satisfies readonly SettingKey[];
 export const RUN_KEYS = ['lookbackHours', 'flushMb', 'concurrency', 'runBudgetMinutes'] as const satisfies readonly SettingKey[];
 /** Everything a shipping run reads (the CLI and the Functions app alike). */
