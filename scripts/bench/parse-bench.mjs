@@ -6,44 +6,16 @@
 //      per-run ratios, CPU time and peak RSS.
 // Targets (issue 2): ratio ≤ 1.5 (must be ≤ 2.0), peak RSS ≤ 200 MB.
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchBlob } from './bench-blob.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..');
 const targetMb = Number(process.env.BENCH_MB ?? 300);
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 // Extra `parse` options, e.g. BENCH_PARSE_ARGS='--worker off' for the single-threaded ratio.
 const parseArgs = (process.env.BENCH_PARSE_ARGS ?? '').split(' ').filter(Boolean);
-// One style, so one log_line_prefix fits every line: the Flexible Server default `%t-%c-`.
-const fixtures = (process.env.BENCH_FIXTURES ?? ['h00', 'h01'].map((h) => join(root, 'test', 'fixtures', 'pg15', 'azure-default', `${h}.PT1H.json`)).join(','))
-  .split(',')
-  .filter((f) => existsSync(f));
-if (fixtures.length === 0) {
-  console.error('bench: no fixtures found; run `npm run fixtures` first (or set BENCH_FIXTURES=a.json,b.json)');
-  process.exit(1);
-}
-const blob = join(root, '.bench', `bench-${targetMb}MB-PT1H.json`);
-
-async function buildBlob() {
-  if (existsSync(blob) && statSync(blob).size >= targetMb * 1e6) return;
-  mkdirSync(dirname(blob), { recursive: true });
-  const lines = fixtures.flatMap((f) => readFileSync(f, 'utf8').split('\n').filter((l) => l.trim() !== ''));
-  const bytesPerCopy = lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
-  const copies = Math.ceil((targetMb * 1e6) / bytesPerCopy);
-  console.error(`bench: writing ${blob} (${copies} copies of ${lines.length} fixture records)...`);
-  const out = createWriteStream(blob);
-  for (let k = 0; k < copies; k++) {
-    // Session ids (%c = hex.hex) and pids differ per copy: each copy is a new set of sessions.
-    const tag = k.toString(16);
-    let chunk = '';
-    for (const l of lines) chunk += l.replace(/-([0-9a-f]{8})\.([0-9a-f]+)-/g, (_m, a, b) => `-${a}.${b}${tag}-`).replace(/"processId": ?(\d+)/, (_m, p) => `"processId": ${Number(p) * 1000 + (k % 1000)}`) + '\n';
-    if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
-  }
-  await new Promise((r) => out.end(r));
-}
-
 function timed(script, args) {
   const started = process.hrtime.bigint();
   const r = spawnSync(process.execPath, [script, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
@@ -55,7 +27,7 @@ function timed(script, args) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-await buildBlob();
+const blob = await benchBlob();
 const mb = statSync(blob).size / 1e6;
 const floor = [];
 const parse = [];
