@@ -259,6 +259,7 @@ module functionApp 'modules/function-app.bicep' = {
     identityId: identity.id
     identityClientId: identity.properties.clientId
     stateBlobEndpoint: storage.outputs.stateBlobEndpoint
+    stateQueueEndpoint: storage.outputs.stateQueueEndpoint
     deploymentContainer: storage.outputs.deploymentContainer
     logsBlobEndpoint: storage.outputs.logsBlobEndpoint
     appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
