@@ -105,7 +105,7 @@ describe('the function app settings', () => {
     for (const key of QUEUES) {
       const name = env[MODEL[key]!.env]!;
       // The host moves a message to <queue>-poison after maxDequeueCount failed attempts.
-      expect(queues.sort()).toEqual([`${name}`, `${name}-poison`].map((q) => expect.stringMatching(new RegExp(`^stpgaudit\\w+/default/${q}$`))));
+      expect(queues.map((q) => q.replace(/^stpgaudit\w+\/default\//, '')).sort()).toEqual([name, `${name}-poison`]);
     }
   });
 });
