@@ -4,7 +4,7 @@
 // main.parameters.json (docs/deploy.md); app settings come from infra/generated/settings.json.
 targetScope = 'resourceGroup'
 
-import { existingOr, healthSettings, nameOr, serverPrefixMap, wiredServerName } from 'lib.bicep'
+import { existingOr, healthSettings, nameOr, pgauditTablePlan, serverPrefixMap, tieringOf, tieringSettings, wiredServerName } from 'lib.bicep'
 
 @minLength(1)
 @maxLength(64)
@@ -44,8 +44,10 @@ param eventGridSystemTopicName string = ''
 @description('Resource id of an existing Log Analytics workspace (any resource group you can deploy to); empty creates one here.')
 param existingWorkspaceId string = ''
 @allowed(['Analytics', 'Basic'])
-@description('PgAudit_CL plan: Analytics (full KQL, alerts) or Basic (cheaper ingestion, restricted queries; the alerts need Analytics). The run records (PgAuditIngest_CL) are always Analytics.')
+@description('PgAudit_CL plan: Analytics. Basic is refused with a message (the alerts and functions need Analytics): for cheaper bulk rows use tiering. The run records (PgAuditIngest_CL) are always Analytics.')
 param tablePlan string = 'Analytics'
+@description('Cost tiering: {"enabled": true, "bulkPlan": "Basic" | "Auxiliary", "bulkClasses": [...], "privilegedUsers": [...]} routes bulk session READ/WRITE rows of ordinary users to PgAuditBulk_CL; default off (docs/deploy.md).')
+param tiering tieringSettings = {}
 @minValue(4)
 @maxValue(730)
 @description('Interactive retention of PgAudit_CL and PgAuditIngest_CL in days (Analytics plan).')
@@ -163,6 +165,8 @@ var names = {
 }
 // Checked on every deployment that wires a server (the function's prefixes and the wiring module
 // both read it), so the mistake stops the deployment with a message instead of a half-wired server.
+// Tiering with its defaults (infra/generated/tiering.json), checked against the alerts it could blind.
+var tier = tieringOf(tiering, loadJsonContent('generated/tiering.json'), sensitiveTables)
 var wiredServer = wiredServerName(wireServer, flexibleServerName, logsContainer, settingsModel.logsContainer.default)
 // The wired server's prefix joins the per-server map (the function looks servers up in lower case).
 var prefixes = wireServer ? union(serverLogLinePrefixes, { '${toLower(wiredServer)}': wiredServerLogLinePrefix }) : serverLogLinePrefixes
@@ -184,9 +188,10 @@ module workspace 'modules/workspace.bicep' = {
     tags: tags
     workspaceName: workspaceParts[8]
     createWorkspace: empty(existingWorkspaceId)
-    tablePlan: tablePlan
+    tablePlan: pgauditTablePlan(tablePlan, tier.enabled)
     retentionInDays: retentionInDays
     totalRetentionInDays: totalRetentionInDays
+    tiering: tier
   }
 }
 
@@ -201,6 +206,8 @@ module monitoring 'modules/monitoring.bicep' = {
     workspaceLocation: workspace.outputs.workspaceLocation
     tableName: workspace.outputs.tableName // the DCR waits for the tables
     runTableName: workspace.outputs.runTableName
+    bulkTableName: workspace.outputs.bulkTableName
+    tiering: tier
   }
 }
 
@@ -300,6 +307,13 @@ module alerting 'modules/alerts.bicep' = {
     authFailureThreshold: authFailureThreshold
     sensitiveTables: sensitiveTables
   }
+}
+
+// With tiering, the saved queries that read both tiers join the query pack.
+module tieredQueries 'modules/tiered-queries.bicep' = if (tier.enabled) {
+  name: 'tiered-queries'
+  params: { queryPackName: names.queryPack }
+  dependsOn: [alerting]
 }
 
 module healthAlerts 'modules/health-alerts.bicep' = {

@@ -61,7 +61,9 @@ function checkParameter(name: string, def: Any, value: unknown, definitions: Any
   }
   const types: Record<string, (v: unknown) => boolean> = { int: (v) => Number.isInteger(v), bool: (v) => typeof v === 'boolean', string: (v) => typeof v === 'string', object: (v) => typeof v === 'object' && !Array.isArray(v), array: Array.isArray };
   if (def.type && types[def.type] && !types[def.type]!(value)) fail(`is not of type ${def.type}`);
-  if (def.allowedValues && !def.allowedValues.some((a: unknown) => JSON.stringify(a) === JSON.stringify(value))) fail(`is not one of ${JSON.stringify(def.allowedValues)}`);
+  // On an array, allowedValues restricts each element (ARM's rule; Bicep emits it for ('a' | 'b')[]).
+  const allowed = (v: unknown): boolean => def.allowedValues.some((a: unknown) => JSON.stringify(a) === JSON.stringify(v));
+  if (def.allowedValues && !(Array.isArray(value) && def.type === 'array' ? value.every(allowed) : allowed(value))) fail(`is not one of ${JSON.stringify(def.allowedValues)}`);
   if (typeof value === 'number') {
     if (def.minValue !== undefined && value < def.minValue) fail(`is below minValue ${def.minValue}`);
     if (def.maxValue !== undefined && value > def.maxValue) fail(`is above maxValue ${def.maxValue}`);
