@@ -97,9 +97,9 @@ export function syntaxFacts(query: string, tables: Tables): { tables: string[]; 
   const code = analyze(query, tables);
   const found = new Set<string>();
   const kinds = new Set<string>();
-  const kindName = new Map(Object.entries(L.Syntax.SyntaxKind).filter(([, v]) => typeof v === 'number').map(([k, v]) => [v, k]));
+  const kindName = new Map(Object.entries(L.Syntax.SyntaxKind as Record<string, unknown>).filter(([, v]) => typeof v === 'number').map(([k, v]) => [v, k]));
   L.Syntax.SyntaxElement.WalkElements(code.Syntax, (e: any) => {
-    if (e.ReferencedSymbol && e.ReferencedSymbol.Kind === L.Symbols.SymbolKind.Table) found.add(e.ReferencedSymbol.Name);
+    if (e.ReferencedSymbol && e.ReferencedSymbol.Kind === L.Symbols.SymbolKind.Table) found.add(String(e.ReferencedSymbol.Name));
     kinds.add(String(kindName.get(e.Kind) ?? e.Kind));
   });
   return { tables: [...found].sort(), kinds: [...kinds].sort() };

@@ -6,7 +6,7 @@
 // templates with default, awkward and tiered parameter values, against the tables that deployment
 // creates. Each of those must be one of the files with only its `let` parameter lines changed, so
 // no KQL reaches Azure unchecked.
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment -- evaluated ARM JSON is untyped; the assertions are the type check */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access -- evaluated ARM JSON is untyped; the assertions are the type check */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
