@@ -1,5 +1,5 @@
-// Types and functions main.bicep imports (compile-time): naming rules, the wiring guard and the
-// health-alert settings.
+// Types and functions main.bicep and the modules import (compile-time): naming rules, the wiring
+// guard, the health-alert and tiering settings, the PgAudit_CL plan guard and a KQL literal helper.
 
 @export()
 @description('log_line_prefix by server name.')
@@ -8,6 +8,22 @@ type serverPrefixMap = { *: string }
 @export()
 @description('The name given, or the generated one when it is empty.')
 func nameOr(given string, generated string) string => empty(given) ? generated : given
+
+@export()
+@description('Every resource name: the one given, or abbreviation + pgaudit + token (abbreviations.json); the logs account and the workspace come already resolved (existingOr()).')
+func resourceNames(a object, token string, given object) object => {
+  identity: nameOr(given.identity, '${a.managedIdentityUserAssignedIdentities}pgaudit-${token}')
+  plan: nameOr(given.plan, '${a.webServerFarms}pgaudit-${token}')
+  functionApp: nameOr(given.functionApp, '${a.webSitesFunctions}pgaudit-${token}')
+  stateStorage: nameOr(given.stateStorage, '${a.storageStorageAccounts}pgaudit${token}')
+  logsStorage: given.logsStorage
+  workspace: given.workspace
+  appInsights: nameOr(given.appInsights, '${a.insightsComponents}pgaudit-${token}')
+  dcr: nameOr(given.dcr, '${a.insightsDataCollectionRules}pgaudit-${token}')
+  actionGroup: nameOr(given.actionGroup, '${a.insightsActionGroups}pgaudit-${token}')
+  queryPack: nameOr(given.queryPack, '${a.operationalInsightsQueryPacks}pgaudit-${token}')
+  eventGridSystemTopic: nameOr(given.eventGridSystemTopic, '${a.eventGridSystemTopics}${given.logsStorage}')
+}
 
 @export()
 @description('An existing resource and a name for a new one contradict each other: refuse instead of guessing.')

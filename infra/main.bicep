@@ -4,7 +4,7 @@
 // main.parameters.json (docs/deploy.md); app settings come from infra/generated/settings.json.
 targetScope = 'resourceGroup'
 
-import { existingOr, healthSettings, nameOr, pgauditTablePlan, serverPrefixMap, tieringOf, tieringSettings, wiredServerName } from 'lib.bicep'
+import { existingOr, healthSettings, pgauditTablePlan, resourceNames, serverPrefixMap, tieringOf, tieringSettings, wiredServerName } from 'lib.bicep'
 
 @minLength(1)
 @maxLength(64)
@@ -150,23 +150,15 @@ var settingsModel = loadJsonContent('generated/settings.json').settings
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 var tags = { 'azd-env-name': environmentName }
 var logsStorageName = existingOr(existingLogsStorageAccountName, logsStorageAccountName, 'existingLogsStorageAccountName', 'logsStorageAccountName', '${abbrs.storageStorageAccounts}logs${resourceToken}')
-var names = {
-  identity: nameOr(identityName, '${abbrs.managedIdentityUserAssignedIdentities}pgaudit-${resourceToken}')
-  plan: nameOr(planName, '${abbrs.webServerFarms}pgaudit-${resourceToken}')
-  functionApp: nameOr(functionAppName, '${abbrs.webSitesFunctions}pgaudit-${resourceToken}')
-  stateStorage: nameOr(stateStorageAccountName, '${abbrs.storageStorageAccounts}pgaudit${resourceToken}')
-  logsStorage: logsStorageName
+var names = resourceNames(abbrs, resourceToken, {
+  identity: identityName, plan: planName, functionApp: functionAppName, stateStorage: stateStorageAccountName, logsStorage: logsStorageName
   workspace: existingOr(empty(existingWorkspaceId) ? '' : last(split(existingWorkspaceId, '/')), workspaceName, 'existingWorkspaceId', 'workspaceName', '${abbrs.operationalInsightsWorkspaces}pgaudit-${resourceToken}')
-  appInsights: nameOr(appInsightsName, '${abbrs.insightsComponents}pgaudit-${resourceToken}')
-  dcr: nameOr(dcrName, '${abbrs.insightsDataCollectionRules}pgaudit-${resourceToken}')
-  actionGroup: nameOr(actionGroupName, '${abbrs.insightsActionGroups}pgaudit-${resourceToken}')
-  queryPack: nameOr(queryPackName, '${abbrs.operationalInsightsQueryPacks}pgaudit-${resourceToken}')
-  eventGridSystemTopic: nameOr(eventGridSystemTopicName, '${abbrs.eventGridSystemTopics}${logsStorageName}')
-}
-// Checked on every deployment that wires a server (the function's prefixes and the wiring module
-// both read it), so the mistake stops the deployment with a message instead of a half-wired server.
+  appInsights: appInsightsName, dcr: dcrName, actionGroup: actionGroupName, queryPack: queryPackName, eventGridSystemTopic: eventGridSystemTopicName
+})
 // Tiering with its defaults (infra/generated/tiering.json), checked against the alerts it could blind.
 var tier = tieringOf(tiering, loadJsonContent('generated/tiering.json'), sensitiveTables)
+// Checked on every deployment that wires a server (the function's prefixes and the wiring module
+// both read it), so the mistake stops the deployment with a message instead of a half-wired server.
 var wiredServer = wiredServerName(wireServer, flexibleServerName, logsContainer, settingsModel.logsContainer.default)
 // The wired server's prefix joins the per-server map (the function looks servers up in lower case).
 var prefixes = wireServer ? union(serverLogLinePrefixes, { '${toLower(wiredServer)}': wiredServerLogLinePrefix }) : serverLogLinePrefixes
@@ -184,8 +176,7 @@ module workspace 'modules/workspace.bicep' = {
   name: 'workspace'
   scope: resourceGroup(workspaceParts[2], workspaceParts[4])
   params: {
-    location: location
-    tags: tags
+    location: location, tags: tags
     workspaceName: workspaceParts[8]
     createWorkspace: empty(existingWorkspaceId)
     tablePlan: pgauditTablePlan(tablePlan, tier.enabled)
@@ -198,8 +189,7 @@ module workspace 'modules/workspace.bicep' = {
 module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
   params: {
-    location: location
-    tags: tags
+    location: location, tags: tags
     dcrName: names.dcr
     appInsightsName: names.appInsights
     workspaceId: workspace.outputs.workspaceId
@@ -214,8 +204,7 @@ module monitoring 'modules/monitoring.bicep' = {
 module storage 'modules/storage.bicep' = {
   name: 'storage'
   params: {
-    location: location
-    tags: tags
+    location: location, tags: tags
     stateAccountName: names.stateStorage
     logsAccountName: names.logsStorage
     createLogsAccount: empty(existingLogsStorageAccountName)
@@ -234,33 +223,21 @@ module roles 'modules/roles.bicep' = {
 }
 
 // The value of each app setting this deployment sets, by key of infra/generated/settings.json; the
-// module writes every setting of that file, with the file's default where this object has none.
+// module adds the streams and the client id and writes every setting of that file, with the file's
+// default where neither has a value.
 var settingValues = {
-  ingestionEndpoint: monitoring.outputs.ingestionEndpoint
-  dcrImmutableId: monitoring.outputs.dcrImmutableId
-  streamName: loadJsonContent('generated/pgaudit-columns.json').streamName
-  runStreamName: loadJsonContent('generated/pgaudit-ingest-columns.json').streamName
-  logsContainer: logsContainer
-  logLinePrefix: logLinePrefix
-  serverLogLinePrefixes: string(prefixes)
-  statementCap: string(statementCap)
-  redactPatterns: string(redactPatterns)
-  filters: string(filters)
-  lookbackHours: string(lookbackHours)
-  flushMb: flushMb
-  concurrency: string(concurrency)
-  uploadTimeoutSeconds: string(uploadTimeoutSeconds)
-  uploadAttempts: string(uploadAttempts)
-  runBudgetMinutes: string(runBudgetMinutes)
-  sweepSchedule: sweepSchedule
-  clientId: identity.properties.clientId
+  ingestionEndpoint: monitoring.outputs.ingestionEndpoint, dcrImmutableId: monitoring.outputs.dcrImmutableId
+  logsContainer: logsContainer, logLinePrefix: logLinePrefix, serverLogLinePrefixes: string(prefixes)
+  statementCap: string(statementCap), redactPatterns: string(redactPatterns), filters: string(filters)
+  lookbackHours: string(lookbackHours), flushMb: flushMb, concurrency: string(concurrency)
+  uploadTimeoutSeconds: string(uploadTimeoutSeconds), uploadAttempts: string(uploadAttempts)
+  runBudgetMinutes: string(runBudgetMinutes), sweepSchedule: sweepSchedule
 }
 
 module functionApp 'modules/function-app.bicep' = {
   name: 'function-app'
   params: {
-    location: location
-    tags: tags
+    location: location, tags: tags
     planName: names.plan
     functionAppName: names.functionApp
     identityId: identity.id
@@ -279,22 +256,16 @@ module functionApp 'modules/function-app.bicep' = {
 module wiring 'modules/postgres-wiring.bicep' = if (wireServer) {
   name: 'postgres-wiring'
   params: {
-    serverName: wiredServer
-    logsAccountId: storage.outputs.logsAccountId
-    logLinePrefix: wiredServerLogLinePrefix
-    azureExtensions: azureExtensions
-    sharedPreloadLibraries: sharedPreloadLibraries
-    pgauditLog: pgauditLog
-    pgauditLogParameter: pgauditLogParameter
-    pgauditLogRows: pgauditLogRows
+    serverName: wiredServer, logsAccountId: storage.outputs.logsAccountId, logLinePrefix: wiredServerLogLinePrefix
+    azureExtensions: azureExtensions, sharedPreloadLibraries: sharedPreloadLibraries
+    pgauditLog: pgauditLog, pgauditLogParameter: pgauditLogParameter, pgauditLogRows: pgauditLogRows
   }
 }
 
 module alerting 'modules/alerts.bicep' = {
   name: 'alerts'
   params: {
-    location: location
-    tags: tags
+    location: location, tags: tags
     actionGroupName: names.actionGroup
     queryPackName: names.queryPack
     rulePrefix: '${abbrs.insightsScheduledQueryRules}pgaudit-'
@@ -306,21 +277,14 @@ module alerting 'modules/alerts.bicep' = {
     ddlUsers: ddlUsers
     authFailureThreshold: authFailureThreshold
     sensitiveTables: sensitiveTables
+    bothTierQueries: tier.enabled
   }
-}
-
-// With tiering, the saved queries that read both tiers join the query pack.
-module tieredQueries 'modules/tiered-queries.bicep' = if (tier.enabled) {
-  name: 'tiered-queries'
-  params: { queryPackName: names.queryPack }
-  dependsOn: [alerting]
 }
 
 module healthAlerts 'modules/health-alerts.bicep' = {
   name: 'health-alerts'
   params: {
-    location: location
-    tags: tags
+    location: location, tags: tags
     ruleSuffix: '-${resourceToken}'
     workspaceId: workspace.outputs.workspaceId
     dcrId: monitoring.outputs.dcrId

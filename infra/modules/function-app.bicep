@@ -21,10 +21,16 @@ param maximumInstanceCount int
 // (npm run schema:gen): a setting added to src/config/settings-model.ts arrives here by itself.
 var settingsModel = loadJsonContent('../generated/settings.json').settings
 var connections = loadJsonContent('../generated/settings.json').connections
+// The two DCR streams (from the generated column JSONs) and the identity are this module's to set.
+var values = union(settingValues, {
+  streamName: loadJsonContent('../generated/pgaudit-columns.json').streamName
+  runStreamName: loadJsonContent('../generated/pgaudit-ingest-columns.json').streamName
+  clientId: identityClientId
+})
 var modelSettings = [
   for s in items(settingsModel): {
     name: s.value.env
-    value: settingValues[?s.key] ?? s.value.?default ?? fail('Setting ${s.key} (${s.value.env}) has no default and the deployment gives it no value.')
+    value: values[?s.key] ?? s.value.?default ?? fail('Setting ${s.key} (${s.value.env}) has no default and the deployment gives it no value.')
   }
 ]
 

@@ -90,7 +90,7 @@ resource bulkTable 'Microsoft.OperationalInsights/workspaces/tables@2025-07-01' 
 // a range) with the columns people read first; PgAuditCompleteness(), the proof that every shipped
 // row arrived (README "Proving completeness"). Both read Analytics tables only: a Basic or Auxiliary
 // table runs no functions (basic-logs-query.md), so with tiering the bulk rows are read by saved
-// queries (modules/tiered-queries.bicep) and PgAuditCompleteness() is told so in its `let Tiered` line.
+// queries (the query pack, alerts.bicep) and PgAuditCompleteness() is told so in its `let Tiered` line.
 var functions = [
   {
     name: 'pgaudit-function'

@@ -76,7 +76,7 @@ describe('the deployment', () => {
       for (const g of generated) expect(loaded).toContainEqual(g);
       // The module's own variables refer to those; none holds a copy of a column list.
       const own = JSON.stringify(Object.entries(variables).filter(([k]) => !k.startsWith('$fxv#')));
-      expect(own).toMatch(/"schema":"\[variables\('\$fxv#\d+'\)\]"/);
+      expect(own).toMatch(/"\[variables\('\$fxv#\d+'\)\]"/);
       expect(own).not.toMatch(/streamColumns"?:\[|"tableColumns":\[/);
     }
   });
