@@ -4,7 +4,7 @@
 // main.parameters.json (docs/deploy.md); app settings come from infra/generated/settings.json.
 targetScope = 'resourceGroup'
 
-import { existingOr, healthSettings, nameOr, serverPrefixMap, wiredServerName } from 'lib.bicep'
+import { existingOr, healthSettings, pgauditTablePlan, resourceNames, serverPrefixMap, tieringOf, tieringSettings, wiredServerName } from 'lib.bicep'
 
 @minLength(1)
 @maxLength(64)
@@ -44,8 +44,10 @@ param eventGridSystemTopicName string = ''
 @description('Resource id of an existing Log Analytics workspace (any resource group you can deploy to); empty creates one here.')
 param existingWorkspaceId string = ''
 @allowed(['Analytics', 'Basic'])
-@description('PgAudit_CL plan: Analytics (full KQL, alerts) or Basic (cheaper ingestion, restricted queries; the alerts need Analytics). The run records (PgAuditIngest_CL) are always Analytics.')
+@description('PgAudit_CL plan: Analytics. Basic is refused with a message (the alerts and functions need Analytics): for cheaper bulk rows use tiering. The run records (PgAuditIngest_CL) are always Analytics.')
 param tablePlan string = 'Analytics'
+@description('Cost tiering: {"enabled": true, "bulkPlan": "Basic" | "Auxiliary", "bulkClasses": [...], "privilegedUsers": [...]} routes bulk session READ/WRITE rows of ordinary users to PgAuditBulk_CL; default off (docs/deploy.md).')
+param tiering tieringSettings = {}
 @minValue(4)
 @maxValue(730)
 @description('Interactive retention of PgAudit_CL and PgAuditIngest_CL in days (Analytics plan).')
@@ -148,19 +150,13 @@ var settingsModel = loadJsonContent('generated/settings.json').settings
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 var tags = { 'azd-env-name': environmentName }
 var logsStorageName = existingOr(existingLogsStorageAccountName, logsStorageAccountName, 'existingLogsStorageAccountName', 'logsStorageAccountName', '${abbrs.storageStorageAccounts}logs${resourceToken}')
-var names = {
-  identity: nameOr(identityName, '${abbrs.managedIdentityUserAssignedIdentities}pgaudit-${resourceToken}')
-  plan: nameOr(planName, '${abbrs.webServerFarms}pgaudit-${resourceToken}')
-  functionApp: nameOr(functionAppName, '${abbrs.webSitesFunctions}pgaudit-${resourceToken}')
-  stateStorage: nameOr(stateStorageAccountName, '${abbrs.storageStorageAccounts}pgaudit${resourceToken}')
-  logsStorage: logsStorageName
+var names = resourceNames(abbrs, resourceToken, {
+  identity: identityName, plan: planName, functionApp: functionAppName, stateStorage: stateStorageAccountName, logsStorage: logsStorageName
   workspace: existingOr(empty(existingWorkspaceId) ? '' : last(split(existingWorkspaceId, '/')), workspaceName, 'existingWorkspaceId', 'workspaceName', '${abbrs.operationalInsightsWorkspaces}pgaudit-${resourceToken}')
-  appInsights: nameOr(appInsightsName, '${abbrs.insightsComponents}pgaudit-${resourceToken}')
-  dcr: nameOr(dcrName, '${abbrs.insightsDataCollectionRules}pgaudit-${resourceToken}')
-  actionGroup: nameOr(actionGroupName, '${abbrs.insightsActionGroups}pgaudit-${resourceToken}')
-  queryPack: nameOr(queryPackName, '${abbrs.operationalInsightsQueryPacks}pgaudit-${resourceToken}')
-  eventGridSystemTopic: nameOr(eventGridSystemTopicName, '${abbrs.eventGridSystemTopics}${logsStorageName}')
-}
+  appInsights: appInsightsName, dcr: dcrName, actionGroup: actionGroupName, queryPack: queryPackName, eventGridSystemTopic: eventGridSystemTopicName
+})
+// Tiering with its defaults (infra/generated/tiering.json), checked against the alerts it could blind.
+var tier = tieringOf(tiering, loadJsonContent('generated/tiering.json'), sensitiveTables)
 // Checked on every deployment that wires a server (the function's prefixes and the wiring module
 // both read it), so the mistake stops the deployment with a message instead of a half-wired server.
 var wiredServer = wiredServerName(wireServer, flexibleServerName, logsContainer, settingsModel.logsContainer.default)
@@ -180,35 +176,35 @@ module workspace 'modules/workspace.bicep' = {
   name: 'workspace'
   scope: resourceGroup(workspaceParts[2], workspaceParts[4])
   params: {
-    location: location
-    tags: tags
+    location: location, tags: tags
     workspaceName: workspaceParts[8]
     createWorkspace: empty(existingWorkspaceId)
-    tablePlan: tablePlan
+    tablePlan: pgauditTablePlan(tablePlan, tier.enabled)
     retentionInDays: retentionInDays
     totalRetentionInDays: totalRetentionInDays
+    tiering: tier
   }
 }
 
 module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
   params: {
-    location: location
-    tags: tags
+    location: location, tags: tags
     dcrName: names.dcr
     appInsightsName: names.appInsights
     workspaceId: workspace.outputs.workspaceId
     workspaceLocation: workspace.outputs.workspaceLocation
     tableName: workspace.outputs.tableName // the DCR waits for the tables
     runTableName: workspace.outputs.runTableName
+    bulkTableName: workspace.outputs.bulkTableName
+    tiering: tier
   }
 }
 
 module storage 'modules/storage.bicep' = {
   name: 'storage'
   params: {
-    location: location
-    tags: tags
+    location: location, tags: tags
     stateAccountName: names.stateStorage
     logsAccountName: names.logsStorage
     createLogsAccount: empty(existingLogsStorageAccountName)
@@ -227,38 +223,27 @@ module roles 'modules/roles.bicep' = {
 }
 
 // The value of each app setting this deployment sets, by key of infra/generated/settings.json; the
-// module writes every setting of that file, with the file's default where this object has none.
+// module adds the streams and the client id and writes every setting of that file, with the file's
+// default where neither has a value.
 var settingValues = {
-  ingestionEndpoint: monitoring.outputs.ingestionEndpoint
-  dcrImmutableId: monitoring.outputs.dcrImmutableId
-  streamName: loadJsonContent('generated/pgaudit-columns.json').streamName
-  runStreamName: loadJsonContent('generated/pgaudit-ingest-columns.json').streamName
-  logsContainer: logsContainer
-  logLinePrefix: logLinePrefix
-  serverLogLinePrefixes: string(prefixes)
-  statementCap: string(statementCap)
-  redactPatterns: string(redactPatterns)
-  filters: string(filters)
-  lookbackHours: string(lookbackHours)
-  flushMb: flushMb
-  concurrency: string(concurrency)
-  uploadTimeoutSeconds: string(uploadTimeoutSeconds)
-  uploadAttempts: string(uploadAttempts)
-  runBudgetMinutes: string(runBudgetMinutes)
-  sweepSchedule: sweepSchedule
-  clientId: identity.properties.clientId
+  ingestionEndpoint: monitoring.outputs.ingestionEndpoint, dcrImmutableId: monitoring.outputs.dcrImmutableId
+  logsContainer: logsContainer, logLinePrefix: logLinePrefix, serverLogLinePrefixes: string(prefixes)
+  statementCap: string(statementCap), redactPatterns: string(redactPatterns), filters: string(filters)
+  lookbackHours: string(lookbackHours), flushMb: flushMb, concurrency: string(concurrency)
+  uploadTimeoutSeconds: string(uploadTimeoutSeconds), uploadAttempts: string(uploadAttempts)
+  runBudgetMinutes: string(runBudgetMinutes), sweepSchedule: sweepSchedule
 }
 
 module functionApp 'modules/function-app.bicep' = {
   name: 'function-app'
   params: {
-    location: location
-    tags: tags
+    location: location, tags: tags
     planName: names.plan
     functionAppName: names.functionApp
     identityId: identity.id
     identityClientId: identity.properties.clientId
     stateBlobEndpoint: storage.outputs.stateBlobEndpoint
+    stateQueueEndpoint: storage.outputs.stateQueueEndpoint
     deploymentContainer: storage.outputs.deploymentContainer
     logsBlobEndpoint: storage.outputs.logsBlobEndpoint
     appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
@@ -271,22 +256,16 @@ module functionApp 'modules/function-app.bicep' = {
 module wiring 'modules/postgres-wiring.bicep' = if (wireServer) {
   name: 'postgres-wiring'
   params: {
-    serverName: wiredServer
-    logsAccountId: storage.outputs.logsAccountId
-    logLinePrefix: wiredServerLogLinePrefix
-    azureExtensions: azureExtensions
-    sharedPreloadLibraries: sharedPreloadLibraries
-    pgauditLog: pgauditLog
-    pgauditLogParameter: pgauditLogParameter
-    pgauditLogRows: pgauditLogRows
+    serverName: wiredServer, logsAccountId: storage.outputs.logsAccountId, logLinePrefix: wiredServerLogLinePrefix
+    azureExtensions: azureExtensions, sharedPreloadLibraries: sharedPreloadLibraries
+    pgauditLog: pgauditLog, pgauditLogParameter: pgauditLogParameter, pgauditLogRows: pgauditLogRows
   }
 }
 
 module alerting 'modules/alerts.bicep' = {
   name: 'alerts'
   params: {
-    location: location
-    tags: tags
+    location: location, tags: tags
     actionGroupName: names.actionGroup
     queryPackName: names.queryPack
     rulePrefix: '${abbrs.insightsScheduledQueryRules}pgaudit-'
@@ -298,14 +277,14 @@ module alerting 'modules/alerts.bicep' = {
     ddlUsers: ddlUsers
     authFailureThreshold: authFailureThreshold
     sensitiveTables: sensitiveTables
+    bothTierQueries: tier.enabled
   }
 }
 
 module healthAlerts 'modules/health-alerts.bicep' = {
   name: 'health-alerts'
   params: {
-    location: location
-    tags: tags
+    location: location, tags: tags
     ruleSuffix: '-${resourceToken}'
     workspaceId: workspace.outputs.workspaceId
     dcrId: monitoring.outputs.dcrId

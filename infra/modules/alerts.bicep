@@ -21,6 +21,8 @@ param ddlUsers string[]
 @minValue(1)
 param authFailureThreshold int
 param sensitiveTables string[]
+@description('With tiering: add the saved queries that read both tiers (PgAudit_CL and PgAuditBulk_CL).')
+param bothTierQueries bool = false
 
 var ddlQuery = replace(replace(replace(loadTextContent('../kql/alert-ddl-outside-window.kql'),
   'let ChangeWindowStartHour = 22;', 'let ChangeWindowStartHour = ${changeWindowStartHour};'),
@@ -121,6 +123,12 @@ var savedQueries = [
   { id: guid(queryPackName, 'failed-statements'), displayName: 'pgAudit: failed statements', body: loadTextContent('../kql/query-failed-statements.kql') }
   { id: guid(queryPackName, 'session-timeline'), displayName: 'pgAudit: session timeline', body: loadTextContent('../kql/query-session-timeline.kql') }
 ]
+// A query on a Basic or Auxiliary table cannot be a workspace function (basic-logs-query.md), so the
+// bulk rows are read by saved queries, run with the time picker.
+var bothTierSavedQueries = !bothTierQueries ? [] : [
+  { id: guid(queryPackName, 'all-rows-both-tiers'), displayName: 'pgAudit: all rows, both tiers (PgAudit_CL + PgAuditBulk_CL)', body: loadTextContent('../kql/query-all-rows.kql') }
+  { id: guid(queryPackName, 'completeness-both-tiers'), displayName: 'pgAudit: completeness across both tiers', body: loadTextContent('../kql/query-completeness-tiered.kql') }
+]
 
 resource queryPack 'Microsoft.OperationalInsights/queryPacks@2019-09-01' = {
   name: queryPackName
@@ -130,7 +138,7 @@ resource queryPack 'Microsoft.OperationalInsights/queryPacks@2019-09-01' = {
 }
 
 resource queries 'Microsoft.OperationalInsights/queryPacks/queries@2019-09-01' = [
-  for q in savedQueries: {
+  for q in concat(savedQueries, bothTierSavedQueries): {
     parent: queryPack
     name: q.id
     properties: {

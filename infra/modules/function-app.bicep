@@ -8,6 +8,8 @@ param identityId string
 param identityClientId string
 @description('Blob endpoint of the function\'s own account: AzureWebJobsStorage, deployment package, PGAUDIT_STATE_STORAGE.')
 param stateBlobEndpoint string
+@description('Queue endpoint of the same account: the shipServer queue trigger and the app\'s enqueuing use PGAUDIT_STATE_STORAGE__queueServiceUri.')
+param stateQueueEndpoint string
 param deploymentContainer string
 param logsBlobEndpoint string
 param appInsightsConnectionString string
@@ -19,20 +21,31 @@ param maximumInstanceCount int
 // (npm run schema:gen): a setting added to src/config/settings-model.ts arrives here by itself.
 var settingsModel = loadJsonContent('../generated/settings.json').settings
 var connections = loadJsonContent('../generated/settings.json').connections
+// The two DCR streams (from the generated column JSONs) and the identity are this module's to set.
+var values = union(settingValues, {
+  streamName: loadJsonContent('../generated/pgaudit-columns.json').streamName
+  runStreamName: loadJsonContent('../generated/pgaudit-ingest-columns.json').streamName
+  clientId: identityClientId
+})
 var modelSettings = [
   for s in items(settingsModel): {
     name: s.value.env
-    value: settingValues[?s.key] ?? s.value.?default ?? fail('Setting ${s.key} (${s.value.env}) has no default and the deployment gives it no value.')
+    value: values[?s.key] ?? s.value.?default ?? fail('Setting ${s.key} (${s.value.env}) has no default and the deployment gives it no value.')
   }
 ]
 
-// An identity-based storage connection as the Functions runtime and the app read it. The blob
-// service is all any of them uses today (no queue or table: nothing here triggers on them).
-func connection(prefix string, blobServiceUri string, clientId string) array => [
-  { name: '${prefix}__blobServiceUri', value: blobServiceUri }
-  { name: '${prefix}__credential', value: 'managedidentity' }
-  { name: '${prefix}__clientId', value: clientId }
-]
+// An identity-based storage connection as the Functions runtime and the app read it: one
+// `<prefix>__<service>ServiceUri` per service the connection is used for, the credential and the
+// client id. Host storage and the logs account need blobs only; the state connection also serves
+// the shipServer queue trigger, which reads `__queueServiceUri` (an account-wide `__serviceUri`
+// would be taken as the blob endpoint alone).
+func connection(prefix string, serviceUris object, clientId string) array => concat(
+  map(items(serviceUris), u => { name: '${prefix}__${u.key}ServiceUri', value: u.value }),
+  [
+    { name: '${prefix}__credential', value: 'managedidentity' }
+    { name: '${prefix}__clientId', value: clientId }
+  ]
+)
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -72,9 +85,9 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       // Flex Consumption takes the runtime from functionAppConfig: FUNCTIONS_WORKER_RUNTIME and
       // FUNCTIONS_EXTENSION_VERSION must not be set. Every connection is identity-based.
       appSettings: concat(
-        connection('AzureWebJobsStorage', stateBlobEndpoint, identityClientId),
-        connection(connections.logsStorage.env, logsBlobEndpoint, identityClientId),
-        connection(connections.stateStorage.env, stateBlobEndpoint, identityClientId),
+        connection('AzureWebJobsStorage', { blob: stateBlobEndpoint }, identityClientId),
+        connection(connections.logsStorage.env, { blob: logsBlobEndpoint }, identityClientId),
+        connection(connections.stateStorage.env, { blob: stateBlobEndpoint, queue: stateQueueEndpoint }, identityClientId),
         [
           { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
           { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }

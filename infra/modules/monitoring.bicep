@@ -2,6 +2,8 @@
 // and workspace-based Application Insights. The DCR sits in the workspace's region, and it takes
 // the table names from the workspace module's outputs, so ARM creates it only after the tables
 // exist (otherwise: InvalidOutputTable).
+import { kqlJsonText } from '../lib.bicep'
+
 param location string
 param tags object
 param dcrName string
@@ -12,12 +14,34 @@ param workspaceLocation string
 param tableName string
 @description('Name of the PgAuditIngest_CL table (run records) as created by the workspace module.')
 param runTableName string
+@description('Tiering as lib.bicep tieringOf() makes it.')
+param tiering object
+@description('Name of PgAuditBulk_CL as created by the workspace module (empty without tiering).')
+param bulkTableName string
 
-// One stream and one data flow per table, columns from the generated JSON (npm run schema:gen).
-var flows = [
-  { schema: loadJsonContent('../generated/pgaudit-columns.json'), table: tableName }
-  { schema: loadJsonContent('../generated/pgaudit-ingest-columns.json'), table: runTableName }
+// One stream per table, columns from the generated JSON (npm run schema:gen); one data flow per
+// stream, one row in, one row out (infra/kql/transform.kql, checked against each stream).
+var streams = [
+  loadJsonContent('../generated/pgaudit-columns.json')
+  loadJsonContent('../generated/pgaudit-ingest-columns.json')
 ]
+var identity = loadTextContent('../kql/transform.kql')
+// With tiering the audit stream gets two flows with complementary filters (src/tiering.ts tierOf()):
+// security-relevant rows to PgAudit_CL, bulk rows to PgAuditBulk_CL. Routing is not dropping: every
+// row lands in exactly one table. The rule reaches the transforms through their two let lines only.
+func tierKql(kql string, t object) string => replace(replace(kql,
+  'let BulkClasses = parse_json(\'["READ","WRITE"]\');', 'let BulkClasses = parse_json(${kqlJsonText(t.bulkClasses)});'),
+  'let PrivilegedUsers = parse_json(\'[]\');', 'let PrivilegedUsers = parse_json(${kqlJsonText(t.privilegedUsers)});')
+var bulkTransform = tiering.plan == 'Auxiliary' ? loadTextContent('../kql/transform-tier-bulk-auxiliary.kql') : loadTextContent('../kql/transform-tier-bulk.kql')
+var flows = concat(
+  tiering.enabled
+    ? [
+        { stream: streams[0].streamName, table: tableName, kql: tierKql(loadTextContent('../kql/transform-tier-analytics.kql'), tiering) }
+        { stream: streams[0].streamName, table: bulkTableName, kql: tierKql(bulkTransform, tiering) }
+      ]
+    : [{ stream: streams[0].streamName, table: tableName, kql: identity }],
+  [{ stream: streams[1].streamName, table: runTableName, kql: identity }]
+)
 
 resource dcr 'Microsoft.Insights/dataCollectionRules@2023-03-11' = {
   name: dcrName
@@ -25,10 +49,10 @@ resource dcr 'Microsoft.Insights/dataCollectionRules@2023-03-11' = {
   tags: tags
   kind: 'Direct'
   properties: {
-    description: 'pgaudit-ingest: Logs Ingestion API streams ${flows[0].schema.streamName} into ${tableName}, ${flows[1].schema.streamName} into ${runTableName}'
+    description: 'pgaudit-ingest: Logs Ingestion API streams ${streams[0].streamName} into ${tiering.enabled ? '${tableName} and ${bulkTableName}' : tableName}, ${streams[1].streamName} into ${runTableName}'
     streamDeclarations: {
-      '${flows[0].schema.streamName}': { columns: flows[0].schema.streamColumns }
-      '${flows[1].schema.streamName}': { columns: flows[1].schema.streamColumns }
+      '${streams[0].streamName}': { columns: streams[0].streamColumns }
+      '${streams[1].streamName}': { columns: streams[1].streamColumns }
     }
     destinations: {
       logAnalytics: [
@@ -37,10 +61,9 @@ resource dcr 'Microsoft.Insights/dataCollectionRules@2023-03-11' = {
     }
     dataFlows: [
       for f in flows: {
-        streams: [f.schema.streamName]
+        streams: [f.stream]
         destinations: ['workspace']
-        // One row in, one row out (infra/kql/transform.kql, checked by Kusto.Language against each stream).
-        transformKql: loadTextContent('../kql/transform.kql')
+        transformKql: f.kql
         outputStream: 'Custom-${f.table}'
       }
     ]

@@ -16,14 +16,18 @@ var roleIds = {
   'Storage Queue Data Contributor': '974c5e8b-45b9-4653-ba55-5f855dd0a3f5'
 }
 
-// One row per storage role; a new grant (e.g. Storage Queue Data Contributor on the state account
-// for a queue-triggered function) is one more row.
+// One row per storage role (docs/deploy.md says why each, with its source).
 var storageGrants = [
   // The function's own account. Storage Blob Data Owner is what the Functions documentation lists
   // for an identity-based AzureWebJobsStorage of a timer + Event Grid app (host locks, timer
   // status, keys); it covers the Flex deployment container (which needs Blob Data Contributor) and
-  // our checkpoints, leases and dead letters. No queue or table role: nothing uses them yet.
+  // our checkpoints, leases and dead letters.
   { account: stateAccountName, role: 'Storage Blob Data Owner' }
+  // The server queue on the same account: the shipServer trigger reads, deletes and releases
+  // messages (Reader + Message Processor), the host moves failed ones to <queue>-poison and the
+  // sweep and blobCreated enqueue (Message Sender), and a busy server's message is put back with
+  // a delay. One role covers all of it; no table role: nothing uses tables.
+  { account: stateAccountName, role: 'Storage Queue Data Contributor' }
   // The audit evidence: read and list only. The identity cannot write, overwrite, delete or lease
   // a diagnostic blob; the Event Grid trigger delivers blob names without any storage access.
   { account: logsAccountName, role: 'Storage Blob Data Reader' }

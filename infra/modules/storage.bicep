@@ -1,6 +1,6 @@
 // Storage: the function's own account (Functions host, deployment package, checkpoints, leases,
-// dead letters; shared-key access disabled: identities only) and the diagnostic-logs account
-// (existing or new), which the function may only read.
+// dead letters, the server queue; shared-key access disabled: identities only) and the
+// diagnostic-logs account (existing or new), which the function may only read.
 param location string
 param tags object
 @description('Name of the function\'s own account (host and state).')
@@ -42,6 +42,22 @@ resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2
   }
 ]
 
+// The queue the timer sweep and blobCreated put one message per server on, and its poison queue:
+// the host moves a message there after maxDequeueCount failed runs (host.json). The host would
+// create the poison queue on first use; creating it here makes it visible (and countable) from
+// the first deployment. Names are the app's default (PGAUDIT_QUEUE_NAME).
+resource stateQueues 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
+  parent: state
+  name: 'default'
+}
+
+resource queues 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = [
+  for name in [settingsModel.queueName.default, '${settingsModel.queueName.default}-poison']: {
+    parent: stateQueues
+    name: name
+  }
+]
+
 resource newLogs 'Microsoft.Storage/storageAccounts@2023-05-01' = if (createLogsAccount) {
   name: logsAccountName
   location: location
@@ -59,6 +75,7 @@ resource logs 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
 output stateAccountName string = state.name
 output stateBlobEndpoint string = state.properties.primaryEndpoints.blob
 output deploymentContainer string = containers[0].name
+output stateQueueEndpoint string = state.properties.primaryEndpoints.queue
 output logsAccountName string = logs.name
 output logsAccountId string = logs.id
 output logsBlobEndpoint string = logs.properties.primaryEndpoints.blob

@@ -1,6 +1,7 @@
 // The Log Analytics side, deployed into the workspace's own resource group (which may differ from
 // the app's): the workspace (new, or an existing one by name), the PgAudit_CL and PgAuditIngest_CL
-// tables and the workspace functions PgAudit() and PgAuditCompleteness(). Columns come from the
+// tables, with tiering PgAuditBulk_CL, and the workspace functions PgAudit() and
+// PgAuditCompleteness(). Columns come from the
 // schema modules through the generated JSON (`npm run schema:gen`), so the tables, the DCR streams
 // and the code cannot drift apart.
 param location string
@@ -9,7 +10,7 @@ param tags object
 param workspaceName string
 @description('Create the workspace (false: use the existing one named workspaceName).')
 param createWorkspace bool
-@allowed(['Analytics', 'Basic'])
+@description('Plan of PgAudit_CL (lib.bicep pgauditTablePlan(): Analytics, or the deployment stops).')
 param tablePlan string
 @minValue(4)
 @maxValue(730)
@@ -17,6 +18,8 @@ param retentionInDays int
 @minValue(4)
 @maxValue(4383)
 param totalRetentionInDays int
+@description('Tiering as lib.bicep tieringOf() makes it: enabled, plan, bulkTableName, dynamicAsText, ...')
+param tiering object
 
 // The audit rows (PgAudit_CL, the plan chosen) and the run records (PgAuditIngest_CL, always
 // Analytics: they are small, and the health alerts and PgAuditCompleteness() need full KQL and
@@ -36,6 +39,13 @@ resource newWorkspace 'Microsoft.OperationalInsights/workspaces@2022-10-01' = if
     features: { enableLogAccessUsingOnlyResourcePermissions: true }
   }
 }
+
+// With tiering, the bulk rows' table: the columns of PgAudit_CL, except that an Auxiliary table holds
+// no dynamic column, so the columns tiering.json names (Parameters, TruncatedColumns) are strings
+// with their JSON text there (transform-tier-bulk-auxiliary.kql writes tostring()). The plan is set
+// at creation: Auxiliary cannot be changed later, Basic can become Analytics (weekly).
+var auditSchema = loadJsonContent('../generated/pgaudit-columns.json')
+var bulkColumns = map(auditSchema.tableColumns, c => contains(tiering.dynamicAsText, c.name) ? union(c, { type: 'string', description: '${c.description} Stored as JSON text (an Auxiliary table has no dynamic columns): parse_json() it.' }) : c)
 
 // One symbol for both cases; dependsOn makes a new workspace exist before it is read.
 resource workspace 'Microsoft.OperationalInsights/workspaces@2022-10-01' existing = {
@@ -60,11 +70,27 @@ resource tables 'Microsoft.OperationalInsights/workspaces/tables@2022-10-01' = [
   }
 ]
 
+// 2025-07-01 is the first stable Tables API whose plan enum has Auxiliary (azure-rest-api-specs);
+// Basic and Auxiliary tables take no retentionInDays (read-only there), only the total retention.
+resource bulkTable 'Microsoft.OperationalInsights/workspaces/tables@2025-07-01' = if (tiering.enabled) {
+  parent: workspace
+  name: tiering.bulkTableName
+  properties: {
+    plan: tiering.plan
+    totalRetentionInDays: totalRetentionInDays
+    schema: {
+      name: tiering.bulkTableName
+      columns: bulkColumns
+    }
+  }
+}
+
 // Workspace functions (a .kql body each; Log Analytics declares the parameters apart from it):
 // PgAudit(), the table deduplicated by RecordId (a crash between upload and checkpoint can re-send
 // a range) with the columns people read first; PgAuditCompleteness(), the proof that every shipped
-// row arrived (README "Proving completeness"). Both need the Analytics plan for PgAudit_CL (a
-// Basic table allows no joins or functions: query PgAudit_CL directly there).
+// row arrived (README "Proving completeness"). Both read Analytics tables only: a Basic or Auxiliary
+// table runs no functions (basic-logs-query.md), so with tiering the bulk rows are read by saved
+// queries (the query pack, alerts.bicep) and PgAuditCompleteness() is told so in its `let Tiered` line.
 var functions = [
   {
     name: 'pgaudit-function'
@@ -78,7 +104,7 @@ var functions = [
     alias: 'PgAuditCompleteness'
     displayName: 'PgAuditCompleteness(start, end, showAll): blobs whose shipped rows did not all arrive in PgAudit_CL, or whose dead letters are not replayed'
     parameters: 'start:datetime, end:datetime, showAll:bool = false'
-    query: loadTextContent('../kql/function-completeness.kql')
+    query: replace(loadTextContent('../kql/function-completeness.kql'), 'let Tiered = false;', 'let Tiered = ${tiering.enabled ? 'true' : 'false'};')
   }
 ]
 
@@ -98,3 +124,4 @@ output workspaceId string = workspace.id
 output workspaceLocation string = workspace.location
 output tableName string = tables[0].name
 output runTableName string = tables[1].name
+output bulkTableName string = tiering.enabled ? bulkTable.name : ''

@@ -51,6 +51,18 @@ describe('function registration metadata', () => {
     expect(trigger(fn!)).toMatchObject({ type: 'timerTrigger', direction: 'in', schedule: '%PGAUDIT_SWEEP_SCHEDULE%', useMonitor: true });
   });
 
+  it('shipServer: a queue trigger on the queue setting, through the identity-based state connection', () => {
+    const [fn, ...more] = register('functions/ship-server.ts');
+    expect(more).toEqual([]);
+    expect(fn?.metadata.name).toBe('shipServer');
+    expect(fn?.handlerType).toBe('function');
+    // %PGAUDIT_QUEUE_NAME% is resolved by the host from the app setting (Bicep writes it); the
+    // connection is the state account's, whose __queueServiceUri Bicep writes (deployment.test.ts).
+    expect(trigger(fn!)).toMatchObject({ type: 'queueTrigger', direction: 'in', queueName: '%PGAUDIT_QUEUE_NAME%', connection: 'PGAUDIT_STATE_STORAGE' });
+    expect(SETTINGS.find((s) => s.key === 'queueName')?.env).toBe('PGAUDIT_QUEUE_NAME');
+    expect(Object.values(fn!.metadata.bindings)).toHaveLength(1);
+  });
+
   it("the host's entry glob (package.json main) names exactly the compiled function files", () => {
     const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { main: string };
     expect(pkg.main).toBe('dist/functions/*.js');

@@ -90,6 +90,20 @@ export function checkKql(query: string, tables: Tables = { [TABLE_NAME]: COLUMNS
   }
   return out;
 }
+/** What a query is made of: the tables it reads (resolved names) and the syntax kinds it uses
+ * (JoinOperator, UnionOperator, FunctionDeclaration, ...), for checks of where it may run. */
+export function syntaxFacts(query: string, tables: Tables): { tables: string[]; kinds: string[] } {
+  const L = load().Language;
+  const code = analyze(query, tables);
+  const found = new Set<string>();
+  const kinds = new Set<string>();
+  const kindName = new Map(Object.entries(L.Syntax.SyntaxKind as Record<string, unknown>).filter(([, v]) => typeof v === 'number').map(([k, v]) => [v, k]));
+  L.Syntax.SyntaxElement.WalkElements(code.Syntax, (e: any) => {
+    if (e.ReferencedSymbol && e.ReferencedSymbol.Kind === L.Symbols.SymbolKind.Table) found.add(String(e.ReferencedSymbol.Name));
+    kinds.add(String(kindName.get(e.Kind) ?? e.Kind));
+  });
+  return { tables: [...found].sort(), kinds: [...kinds].sort() };
+}
 /* eslint-enable */
 
 export const errorsOf = (diagnostics: readonly Diagnostic[]): Diagnostic[] => diagnostics.filter((d) => d.severity === 'Error');

@@ -61,7 +61,9 @@ function checkParameter(name: string, def: Any, value: unknown, definitions: Any
   }
   const types: Record<string, (v: unknown) => boolean> = { int: (v) => Number.isInteger(v), bool: (v) => typeof v === 'boolean', string: (v) => typeof v === 'string', object: (v) => typeof v === 'object' && !Array.isArray(v), array: Array.isArray };
   if (def.type && types[def.type] && !types[def.type]!(value)) fail(`is not of type ${def.type}`);
-  if (def.allowedValues && !def.allowedValues.some((a: unknown) => JSON.stringify(a) === JSON.stringify(value))) fail(`is not one of ${JSON.stringify(def.allowedValues)}`);
+  // On an array, allowedValues restricts each element (ARM's rule; Bicep emits it for ('a' | 'b')[]).
+  const allowed = (v: unknown): boolean => def.allowedValues.some((a: unknown) => JSON.stringify(a) === JSON.stringify(v));
+  if (def.allowedValues && !(Array.isArray(value) && def.type === 'array' ? value.every(allowed) : allowed(value))) fail(`is not one of ${JSON.stringify(def.allowedValues)}`);
   if (typeof value === 'number') {
     if (def.minValue !== undefined && value < def.minValue) fail(`is below minValue ${def.minValue}`);
     if (def.maxValue !== undefined && value > def.maxValue) fail(`is above maxValue ${def.maxValue}`);
@@ -78,6 +80,8 @@ export class Deployment {
   private readonly variableCache = new Map<string, unknown>();
   private readonly children = new Map<string, Deployment>();
   private resourceList: EvaluatedResource[] | null = null;
+  /** Bindings of the lambdas being evaluated (map/filter), innermost last. */
+  private readonly lambdaScope: Record<string, unknown>[] = [];
 
   constructor(
     readonly template: Any,
@@ -158,6 +162,11 @@ export class Deployment {
     if (lazy.done) return lazy.value;
     const values = args.map((a) => this.run(a, copy));
     if (name === 'parameters') return this.parameter(str(values[0]));
+    if (name === 'lambdavariables') {
+      const scope = this.lambdaScope.findLast((b) => str(values[0]) in b);
+      if (!scope) throw new Error(`lambdaVariables(${str(values[0])}) outside its lambda`);
+      return scope[str(values[0])];
+    }
     if (name === 'variables') return this.variable(str(values[0]));
     if (name === 'copyindex') {
       const loop = typeof values[0] === 'string' ? values[0] : '';
@@ -180,11 +189,30 @@ export class Deployment {
   }
 
   /** Functions ARM evaluates lazily: only the chosen branch of if(), coalesce() up to the first
-   * non-null argument, and()/or() up to the deciding argument (fail() in a skipped one never runs). */
+   * non-null argument, and()/or() up to the deciding argument (fail() in a skipped one never runs);
+   * map()/filter() apply their lambda to each element. */
   private lazy(name: string, args: Node[], copy: Record<string, number>): { done: boolean; value?: unknown } {
     if (name === 'if') {
       const c = this.run(args[0]!, copy);
       return { done: true, value: isUnknown(c) ? c : this.run(args[c ? 1 : 2]!, copy) };
+    }
+    if (name === 'map' || name === 'filter') {
+      // map(array, lambda('x', body)): the body is evaluated once per element with x bound to it.
+      const items = this.run(args[0]!, copy);
+      const fn = args[1]!;
+      if (isUnknown(items)) return { done: true, value: items };
+      if (fn.k !== 'call' || fn.name !== 'lambda' || fn.args.length !== 2) throw new Error(`${name}() expects a one-parameter lambda`);
+      const variable = str(this.run(fn.args[0]!, copy));
+      const apply = (item: unknown): unknown => {
+        this.lambdaScope.push({ [variable]: item });
+        try {
+          return this.run(fn.args[1]!, copy);
+        } finally {
+          this.lambdaScope.pop();
+        }
+      };
+      const list = items as unknown[];
+      return { done: true, value: name === 'map' ? list.map(apply) : list.filter((item) => apply(item) === true) };
     }
     if (name !== 'coalesce' && name !== 'and' && name !== 'or') return { done: false };
     for (const arg of args) {

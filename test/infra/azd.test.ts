@@ -51,6 +51,7 @@ const MAPPING: { param: string; env?: string; reason?: string }[] = [
   { param: 'authFailureThreshold', env: 'PGAUDIT_AUTH_FAILURE_THRESHOLD' },
   { param: 'sensitiveTables', env: 'PGAUDIT_SENSITIVE_TABLES' },
   { param: 'health', env: 'PGAUDIT_HEALTH' },
+  { param: 'tiering', env: 'PGAUDIT_TIERING' },
 ];
 
 describe('azure.yaml', () => {

@@ -4,7 +4,7 @@
 // time, and wiring without a server is refused. Roles and keyless storage: roles.test.ts.
 // Azure-only values (endpoints, ids) are plausible fakes (test/infra/bicep.ts).
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment -- evaluated ARM JSON is untyped; the assertions are the type check */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config/settings.js';
@@ -46,13 +46,17 @@ describe('function app settings', () => {
   it('include identity-based AzureWebJobsStorage (blob only), Entra-only telemetry and no keys or runtime overrides', (ctx) => {
     requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
     const env = appSettings({});
-    // A timer + Event Grid app needs only the blob service of host storage (docs/deploy.md).
-    for (const prefix of ['AzureWebJobsStorage', 'PGAUDIT_LOGS_STORAGE', 'PGAUDIT_STATE_STORAGE']) {
-      expect(Object.keys(env).filter((n) => n.startsWith(`${prefix}__`)).sort(), prefix).toEqual([`${prefix}__blobServiceUri`, `${prefix}__clientId`, `${prefix}__credential`]);
-      expect(env[`${prefix}__blobServiceUri`]).toMatch(/^https:\/\/st\w+\.blob\.core\.windows\.net\/$/);
+    // Host storage and the logs account need blobs only (docs/deploy.md); the state connection also
+    // serves the shipServer queue trigger and the app's enqueuing, on the same (its own) account.
+    const services: Record<string, string[]> = { AzureWebJobsStorage: ['blob'], PGAUDIT_LOGS_STORAGE: ['blob'], PGAUDIT_STATE_STORAGE: ['blob', 'queue'] };
+    for (const [prefix, used] of Object.entries(services)) {
+      const uris = used.map((u) => `${prefix}__${u}ServiceUri`);
+      expect(Object.keys(env).filter((n) => n.startsWith(`${prefix}__`)).sort(), prefix).toEqual([...uris, `${prefix}__clientId`, `${prefix}__credential`].sort());
+      for (const [i, u] of used.entries()) expect(env[uris[i]!]).toMatch(new RegExp(`^https://st\\w+\\.${u}\\.core\\.windows\\.net/$`));
     }
     expect(env.PGAUDIT_LOGS_STORAGE__blobServiceUri).toMatch(/^https:\/\/stlogs/);
     expect(env.AzureWebJobsStorage__blobServiceUri).toBe(env.PGAUDIT_STATE_STORAGE__blobServiceUri);
+    expect(env.PGAUDIT_STATE_STORAGE__queueServiceUri).toBe(env.PGAUDIT_STATE_STORAGE__blobServiceUri!.replace('.blob.', '.queue.'));
     expect(env).toMatchObject({ AzureWebJobsStorage__credential: 'managedidentity', AzureWebJobsStorage__clientId: FAKE.clientId, AZURE_CLIENT_ID: FAKE.clientId });
     expect(env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING).toBe(`ClientId=${FAKE.clientId};Authorization=AAD`);
     expect(env.PGAUDIT_SWEEP_SCHEDULE).toBe('0 */5 * * * *');
@@ -62,20 +66,41 @@ describe('function app settings', () => {
     for (const [name, value] of Object.entries(env)) expect(value, name).not.toMatch(/AccountKey=|SharedAccessSignature=|[?&]sig=|[?&]code=/i);
   });
 
-  it('name every setting the functions refer to (connections, timer schedule)', (ctx) => {
+  // The service URIs an identity-based connection needs, by the app.<kind>() that names it: a queue
+  // trigger reads <CONN>__queueServiceUri; a blob trigger would also need the queue service (blob
+  // receipts, poison queue). An Event Grid trigger or a timer names no connection.
+  const SERVICES_OF: Record<string, string[]> = { storageQueue: ['queueServiceUri'], storageBlob: ['blobServiceUri', 'queueServiceUri'] };
+  const functionFiles = readdirSync(path.join(ROOT, 'functions')).filter((f) => f.endsWith('.ts')).sort();
+  const registrations = functionFiles.flatMap((file) =>
+    [...readFileSync(path.join(ROOT, 'functions', file), 'utf8').matchAll(/app\.(\w+)\('(\w+)',\s*\{([\s\S]*?)\n\}\);/g)].map(([, kind, name, body]) => ({ file, kind: kind!, name: name!, body: body! })),
+  );
+  const connectionOf = (body: string): string | undefined => /connection:\s*'(\w+)'/.exec(body)?.[1];
+
+  it('the function files are the registrations these checks read', () => {
+    expect(registrations.map((r) => `${r.name}:${r.kind}`).sort()).toEqual(['blobCreated:eventGrid', 'shipServer:storageQueue', 'sweep:timer']);
+    expect(registrations.map((r) => r.file).sort()).toEqual(functionFiles);
+  });
+
+  it.for(registrations.map((r) => ({ ...r, label: `${r.name} (${r.kind})` })))('$label: every connection it names is identity-based with the service URIs its trigger needs, and every %SETTING% is an app setting', (r, ctx) => {
     requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
     const env = appSettings({});
-    const sources = ['blob-created.ts', 'sweep.ts'].map((f) => readFileSync(path.join(ROOT, 'functions', f), 'utf8')).join('\n');
-    // A storage connection a function names is identity-based (an Event Grid trigger names none).
-    for (const [, c] of sources.matchAll(/connection:\s*'(\w+)'/g)) for (const part of ['blobServiceUri', 'credential', 'clientId']) expect(env, `${c}__${part}`).toHaveProperty(`${c}__${part}`);
-    const schedules = [...sources.matchAll(/schedule:\s*'%(\w+)%'/g)].map((m) => m[1]!);
-    expect(schedules).toEqual(['PGAUDIT_SWEEP_SCHEDULE']);
-    for (const s of schedules) expect(env[s]).toMatch(/^(\S+ ){5}\S+$/); // six-field NCRONTAB
-    // blobCreated is the Event Grid trigger the subscription's webhook names, not a blob trigger:
-    // the app holds no role on the logs account that a blob trigger would need.
-    const created = readFileSync(path.join(ROOT, 'functions', 'blob-created.ts'), 'utf8');
-    expect(created).toMatch(/app\.eventGrid\('blobCreated'/);
-    expect(sources).not.toMatch(/storageBlob|connection:/);
+    const connection = connectionOf(r.body);
+    if (SERVICES_OF[r.kind]) {
+      expect(connection, `${r.name} names no connection`).toBeDefined();
+      for (const part of [...SERVICES_OF[r.kind]!, 'credential', 'clientId']) expect(env, `${connection}__${part}`).toHaveProperty(`${connection}__${part}`);
+      expect(env[`${connection}__credential`]).toBe('managedidentity');
+    } else expect(connection, `${r.name}: a ${r.kind} trigger takes no storage connection`).toBeUndefined();
+    const settings = [...r.body.matchAll(/'%(\w+)%'/g)].map((m) => m[1]!);
+    for (const setting of settings) expect(env, `%${setting}%`).toHaveProperty(setting);
+    if (r.kind === 'timer') expect(settings.map((x) => env[x])).toEqual([expect.stringMatching(/^(\S+ ){5}\S+$/)]); // six-field NCRONTAB
+    if (r.kind === 'storageQueue') expect(settings.map((x) => env[x])).toEqual(['pgaudit-servers']); // the queue storage.bicep creates
+  });
+
+  it('blobCreated is the Event Grid trigger the webhook names, not a blob trigger: nothing needs a role on the logs account', () => {
+    expect(registrations.find((r) => r.name === 'blobCreated')?.kind).toBe('eventGrid');
+    expect(registrations.map((r) => r.kind)).not.toContain('storageBlob');
+    // The one storage connection a function names is the state account's; the logs stay read-only.
+    expect([...new Set(registrations.map((r) => connectionOf(r.body)).filter(Boolean))]).toEqual(['PGAUDIT_STATE_STORAGE']);
   });
 
   it('run on Flex Consumption, Node 22, with deployment storage through the user-assigned identity', (ctx) => {

@@ -1,31 +1,39 @@
 // Every KQL text of the deployment is parsed and semantically checked by Kusto.Language (the engine
 // behind Azure Monitor's editor) against PgAudit_CL and PgAuditIngest_CL as the schema modules
-// define them (a DCR transform against each stream it serves): the files
-// under infra/kql on their own, and the texts a deployment actually carries (alert rules, saved
-// queries, the PgAudit() function, the DCR transform) as evaluated from the compiled templates
-// with default and awkward parameter values. Each of those must be one of the files with only
-// its `let` parameter lines changed, so no KQL reaches Azure unchecked.
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment -- evaluated ARM JSON is untyped; the assertions are the type check */
+// define them, and PgAuditBulk_CL on either plan (a DCR transform against each stream it serves):
+// the files under infra/kql on their own, and the texts a deployment actually carries (alert
+// rules, saved queries, the workspace functions, the DCR transforms) as evaluated from the compiled
+// templates with default, awkward and tiered parameter values, against the tables that deployment
+// creates. Each of those must be one of the files with only its `let` parameter lines changed, so
+// no KQL reaches Azure unchecked.
+/* eslint-disable @typescript-eslint/no-unsafe-member-access -- evaluated ARM JSON is untyped; the assertions are the type check */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RUN_COLUMNS, RUN_TABLE_NAME, runSchemaJson } from '../../src/run-record-schema.js';
 import { COLUMNS, schemaJson, TABLE_NAME } from '../../src/schema.js';
+import { BULK_TABLE_NAME, DYNAMIC_AS_TEXT_ON_AUXILIARY } from '../../src/tiering.js';
 import { checkKql, errorsOf, kustoTypeOf, resultColumns } from '../helpers/kusto.js';
 import { requireOrSkip } from '../helpers/tools.js';
 import type { Deployment } from './arm.js';
 import { bicepFiles, bicepPath, deployMain, INFRA, MISSING_BICEP, resourcesOfType } from './bicep.js';
+import { deployedKql, type Tables } from './deployed.js';
 
 const KQL_DIR = path.join(INFRA, 'kql');
 const files = readdirSync(KQL_DIR).filter((f) => f.endsWith('.kql')).sort();
 const text = (f: string): string => readFileSync(path.join(KQL_DIR, f), 'utf8');
-type Tables = Record<string, readonly { name: string; type: string }[]>;
-// Every query is checked against both tables; a DCR transform against each stream it serves.
+/** A file that reads the bulk table (comments aside): a query for tiered deployments only. */
+const readsBulk = (f: string): boolean => text(f).replace(/\/\/.*$/gm, '').includes(BULK_TABLE_NAME);
+// Every query is checked against both tables; one that names the bulk table against it on each
+// plan (Auxiliary: its dynamic columns are strings); a DCR transform against each stream it serves.
 const TABLES: Tables = { [TABLE_NAME]: COLUMNS, [RUN_TABLE_NAME]: RUN_COLUMNS };
+const auxiliaryColumns = COLUMNS.map((c) => ((DYNAMIC_AS_TEXT_ON_AUXILIARY as readonly string[]).includes(c.name) ? { ...c, type: 'string' } : c));
+const BULK_VARIANTS: Record<string, Tables> = { Basic: { ...TABLES, [BULK_TABLE_NAME]: COLUMNS }, Auxiliary: { ...TABLES, [BULK_TABLE_NAME]: auxiliaryColumns } };
 const STREAMS = [schemaJson(), runSchemaJson()].map((s) => ({ stream: s.streamName, columns: s.tableColumns as { name: string; type: string }[], source: { source: s.streamColumns as { name: string; type: string }[] } }));
-const sourceOf = (stream: string): Tables => STREAMS.find((s) => s.stream === stream)!.source;
-/** The tables a file is checked against: each stream for the transform, both tables otherwise. */
-const tablesFor = (file: string): Tables[] => (file === 'transform.kql' ? STREAMS.map((s) => s.source) : [TABLES]);
+/** The tables a file is checked against: each stream for the plain transform, the audit stream for
+ * a tier transform, both plans of the bulk table for a query naming it, both tables otherwise. */
+const tablesFor = (file: string): Tables[] =>
+  file === 'transform.kql' ? STREAMS.map((s) => s.source) : file.startsWith('transform-tier-') ? [STREAMS[0]!.source] : readsBulk(file) ? Object.values(BULK_VARIANTS) : [TABLES];
 // Workspace functions with parameters: Log Analytics declares them apart from the body (the
 // savedSearch's functionParameters), so a body is checked as the function it becomes, called once.
 const FUNCTION_PARAMETERS: Record<string, { alias: string; parameters: string }> = {
@@ -73,18 +81,6 @@ describe('KQL files under infra/kql', () => {
   });
 });
 
-/** Every KQL text in an evaluated deployment, by where it sits. */
-function deployedKql(d: Deployment): { where: string; kql: string; tables?: Tables; parameters?: string }[] {
-  const out: { where: string; kql: string; tables?: Tables; parameters?: string }[] = [];
-  for (const r of resourcesOfType(d, 'Microsoft.Insights/scheduledQueryRules'))
-    for (const c of r.properties.criteria.allOf as { query: string }[]) out.push({ where: `alert ${String(r.name)}`, kql: c.query });
-  for (const r of resourcesOfType(d, 'Microsoft.OperationalInsights/queryPacks/queries')) out.push({ where: `saved query ${r.properties.displayName}`, kql: r.properties.body });
-  for (const r of resourcesOfType(d, 'Microsoft.OperationalInsights/workspaces/savedSearches')) out.push({ where: `function ${r.properties.functionAlias}`, kql: r.properties.query, parameters: r.properties.functionParameters });
-  for (const r of resourcesOfType(d, 'Microsoft.Insights/dataCollectionRules'))
-    for (const f of r.properties.dataFlows as { transformKql: string; streams: string[] }[]) out.push({ where: `DCR transform of ${f.streams[0]}`, kql: f.transformKql, tables: sourceOf(f.streams[0]!) });
-  return out;
-}
-
 /** Any string in any resource that looks like a query (a pipeline or a let), wherever it sits. */
 function kqlLookingStrings(d: Deployment): string[] {
   const found: string[] = [];
@@ -108,12 +104,19 @@ const PARAMETER_SETS = {
   },
   'one user with a quote': { ddlUsers: ['deploy"er'], sensitiveTables: ['public.x'] },
   'health alerts off': { health: { pipelineSilent: false, deadLetters: false, lag: false, errors: false, serverSilent: false } },
+  'tiering (Basic)': { tiering: { enabled: true } },
+  'tiering (Auxiliary), awkward privileged users': { tiering: { enabled: true, bulkPlan: 'Auxiliary', bulkClasses: ['READ', 'WRITE', 'MISC'], privilegedUsers: ["o'brien", 'back\\slash', 'dq"x', 'azuresu'], sensitiveTablesObjectAudited: true }, sensitiveTables: ['public.accounts'] },
 };
 // The files a parameter set does not deploy: the sensitive-reads rule without tables, the health
-// rules that are turned off.
-function absent(params: { sensitiveTables?: unknown[]; health?: Record<string, boolean> }): string[] {
+// rules that are turned off, the tier transforms and both-tier queries without tiering, the bulk
+// transform of the other plan with it.
+function absent(params: { sensitiveTables?: unknown[]; health?: Record<string, boolean>; tiering?: { enabled?: boolean; bulkPlan?: string } }): string[] {
   const health: Record<string, string> = { pipelineSilent: 'health-pipeline-silent.kql', deadLetters: 'health-dead-letters.kql', lag: 'health-lag.kql', errors: 'health-errors.kql', serverSilent: 'health-server-silent.kql' };
-  return [...((params.sensitiveTables ?? []).length > 0 ? [] : ['alert-sensitive-reads.kql']), ...Object.entries(params.health ?? {}).filter(([, on]) => !on).map(([k]) => health[k]!)];
+  const tiered = params.tiering?.enabled === true;
+  const tierFiles = tiered
+    ? [params.tiering?.bulkPlan === 'Auxiliary' ? 'transform-tier-bulk.kql' : 'transform-tier-bulk-auxiliary.kql']
+    : files.filter((f) => f.startsWith('transform-tier-') || readsBulk(f));
+  return [...((params.sensitiveTables ?? []).length > 0 ? [] : ['alert-sensitive-reads.kql']), ...Object.entries(params.health ?? {}).filter(([, on]) => !on).map(([k]) => health[k]!), ...tierFiles];
 }
 
 describe.each(Object.entries(PARAMETER_SETS))('KQL a deployment carries (%s parameters)', (_, params) => {
@@ -130,12 +133,13 @@ describe.each(Object.entries(PARAMETER_SETS))('KQL a deployment carries (%s para
       used.add(file!);
       // A function's parameters are the ones its body is checked with.
       expect(parameters, where).toBe(FUNCTION_PARAMETERS[file!]?.parameters);
-      expect(errorsOf(checkKql(checked(file!, kql), tables ?? TABLES)), `${where} (${file})`).toEqual([]);
+      // Against the tables this deployment creates (or the stream of a transform).
+      expect(errorsOf(checkKql(checked(file!, kql), tables)), `${where} (${file})`).toEqual([]);
     }
     expect(new Set(kqlLookingStrings(d))).toEqual(new Set(texts.map((t) => t.kql)));
     // Every file ships (the sensitive-reads rule only when tables are listed, health rules when on).
     const expected = files.filter((f) => !absent(params).includes(f));
-    expect([...used].sort()).toEqual(expected);
+    expect([...used].sort(), `used ${[...used].filter((f) => !expected.includes(f)).join()}; missing ${expected.filter((f) => !used.has(f)).join()}`).toEqual(expected);
   });
 });
 

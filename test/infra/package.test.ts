@@ -85,7 +85,7 @@ describe('the deployment package azd uploads', () => {
     expect([...files].filter((f) => f.startsWith('dist/')).sort()).toEqual([...app.files].sort());
   });
 
-  it('starts: loaded from the package alone, the entry points register blobCreated and sweep', () => {
+  it('starts: loaded from the package alone, the entry points register blobCreated, shipServer and sweep', () => {
     // The stand-in for the host's @azure/functions-core records what registers (test/functions).
     const fakeCore = path.join(ROOT, 'test/functions/fake-functions-core.cjs');
     const script = `for (const f of ${JSON.stringify(appFiles(dir, 'dist/functions/*.js').entryPoints)}) await import('./' + f);`;
@@ -93,7 +93,7 @@ describe('the deployment package azd uploads', () => {
     const line = out.split('\n').find((l) => l.startsWith('@@REGISTERED@@'))!;
     const registered = JSON.parse(line.slice('@@REGISTERED@@'.length)) as { metadata: { name: string } }[];
     // blobCreated is the function the Event Grid webhook names (scripts/azd/postdeploy.sh).
-    expect(registered.map((r) => r.metadata.name).sort()).toEqual(['blobCreated', 'sweep']);
+    expect(registered.map((r) => r.metadata.name).sort()).toEqual(['blobCreated', 'shipServer', 'sweep']);
   });
 });
 

@@ -48,8 +48,9 @@ describe('role assignments of the function identity', () => {
     expect(Object.keys(sets)).toHaveLength(4);
     expect(byPrefix('dcr-pgaudit-')).toEqual(['Monitoring Metrics Publisher']);
     expect(byPrefix('appi-pgaudit-')).toEqual(['Monitoring Metrics Publisher']);
-    // The function's own account: host storage, deployment package, checkpoints, leases, dead letters.
-    expect(byPrefix('stpgaudit')).toEqual(['Storage Blob Data Owner']);
+    // The function's own account: host storage, deployment package, checkpoints, leases, dead
+    // letters; and the server queue (trigger, poison queue, enqueuing, deferral), on this account only.
+    expect(byPrefix('stpgaudit')).toEqual(['Storage Blob Data Owner', 'Storage Queue Data Contributor']);
     // The audit evidence: read and list only; no write, delete, lease or queue.
     expect(byPrefix(logs)).toEqual(['Storage Blob Data Reader']);
   });

@@ -38,11 +38,12 @@ const TUNABLE: { key: string; param: string; value: unknown; text: string }[] = 
 ];
 // Settings the deployment itself decides (the DCR, its two streams, the identity).
 const DECIDED = ['ingestionEndpoint', 'dcrImmutableId', 'streamName', 'runStreamName', 'clientId'];
-// The containers the storage module creates under the model's default names.
+// The containers and the queue the storage module creates under the model's default names.
 const CONTAINERS = ['stateContainer', 'deadLetterContainer'];
+const QUEUES = ['queueName'];
 // Settings written with the model's default and not tuned here: a new model setting goes here, or
 // to TUNABLE with a main.bicep parameter and a line in its settingValues.
-const DEFAULTED = [...CONTAINERS];
+const DEFAULTED = [...CONTAINERS, ...QUEUES];
 
 function appSettings(params: Record<string, unknown> = {}): Record<string, string> {
   const [site] = resourcesOfType(deployMain(params), 'Microsoft.Web/sites');
@@ -95,6 +96,17 @@ describe('the function app settings', () => {
     const env = appSettings();
     const containers = resourcesOfType(deployMain(), 'Microsoft.Storage/storageAccounts/blobServices/containers').map((c) => String(c.name).split('/').at(-1));
     for (const key of CONTAINERS) expect(containers).toContain(env[MODEL[key]!.env]);
+  });
+
+  it('the queue the shipServer trigger reads and its poison queue exist on the state account', (ctx) => {
+    requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
+    const env = appSettings();
+    const queues = resourcesOfType(deployMain(), 'Microsoft.Storage/storageAccounts/queueServices/queues').map((q) => String(q.name));
+    for (const key of QUEUES) {
+      const name = env[MODEL[key]!.env]!;
+      // The host moves a message to <queue>-poison after maxDequeueCount failed attempts.
+      expect(queues.map((q) => q.replace(/^stpgaudit\w+\/default\//, '')).sort()).toEqual([name, `${name}-poison`]);
+    }
   });
 });
 
