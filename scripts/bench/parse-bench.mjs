@@ -12,7 +12,6 @@ import { fileURLToPath } from 'node:url';
 import { benchBlob } from './bench-blob.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const targetMb = Number(process.env.BENCH_MB ?? 300);
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 // Extra `parse` options, e.g. BENCH_PARSE_ARGS='--worker off' for the single-threaded ratio.
 const parseArgs = (process.env.BENCH_PARSE_ARGS ?? '').split(' ').filter(Boolean);
