@@ -16,6 +16,12 @@ export interface TieringRule {
 
 export const DEFAULT_TIERING_RULE: TieringRule = { bulkClasses: ['READ', 'WRITE'], privilegedUsers: [] };
 
+/**
+ * The classes a rule may route (infra/lib.bicep's tiering type lists the same): ROLE and DDL
+ * are what the alerts watch, so they always stay in PgAudit_CL.
+ */
+export const BULK_CLASS_CHOICES = ['READ', 'WRITE', 'FUNCTION', 'MISC'] as const;
+
 /** Columns the Auxiliary plan cannot hold as `dynamic`: written as their JSON text there. */
 export const DYNAMIC_AS_TEXT_ON_AUXILIARY = ['Parameters', 'TruncatedColumns'] as const;
 
@@ -32,12 +38,13 @@ export function tierOf(row: Pick<PgAuditRow, 'EventType' | 'AuditType' | 'Class'
     row.AuditType === 'SESSION' &&
     row.Class !== null &&
     rule.bulkClasses.includes(row.Class) &&
-    row.UserName !== null &&
+    // isnotempty(UserName) in the DCR transform: an empty name is unknown, as null is.
+    !!row.UserName &&
     !rule.privilegedUsers.includes(row.UserName);
   return bulk ? 'bulk' : 'analytics';
 }
 
 /** The content of infra/generated/tiering.json. */
-export function tieringJson(): { bulkTableName: string; defaultRule: TieringRule; dynamicAsTextOnAuxiliary: readonly string[] } {
-  return { bulkTableName: BULK_TABLE_NAME, defaultRule: DEFAULT_TIERING_RULE, dynamicAsTextOnAuxiliary: DYNAMIC_AS_TEXT_ON_AUXILIARY };
+export function tieringJson(): { bulkTableName: string; defaultRule: TieringRule; bulkClassChoices: readonly string[]; dynamicAsTextOnAuxiliary: readonly string[] } {
+  return { bulkTableName: BULK_TABLE_NAME, defaultRule: DEFAULT_TIERING_RULE, bulkClassChoices: BULK_CLASS_CHOICES, dynamicAsTextOnAuxiliary: DYNAMIC_AS_TEXT_ON_AUXILIARY };
 }

@@ -12,8 +12,9 @@ const r = spawnSync(
 );
 const reports = [...r.stderr.matchAll(/@@MAXRSS@@(\d+)@@CPU@@(\d+)/g)].map((m) => ({ rssKb: Number(m[1]), cpuUs: Number(m[2]) }));
 process.stderr.write(r.stderr.replace(/@@MAXRSS@@\d+@@CPU@@\d+\n/g, ''));
-// With PGAUDIT_INGEST_HEAP_MB the bin runs a child: peak RSS is the larger one, CPU the sum.
+// Every thread that loaded the preload (the decode worker inherits it) reports the whole
+// process's peak RSS and CPU time, so the largest report is the process's.
 const maxRssKb = Math.max(...reports.map((x) => x.rssKb));
-const cpuSeconds = reports.reduce((n, x) => n + x.cpuUs, 0) / 1e6;
+const cpuSeconds = Math.max(...reports.map((x) => x.cpuUs)) / 1e6;
 process.stderr.write(JSON.stringify({ maxRssKb, cpuSeconds }) + '\n');
 process.exitCode = r.status ?? 1;

@@ -2,7 +2,6 @@
 // and validated once per instance, clients are built once, the health check runs once at start-up,
 // and every invocation logs one structured summary (and every error) through the Functions logger,
 // which reaches Application Insights. An invocation that had errors fails after logging them.
-import type { Pipeline } from '@azure/core-rest-pipeline';
 import type { InvocationContext } from '@azure/functions';
 import { shippingClients } from '../config/azure-clients.js';
 import { loadSettings, type Settings } from '../config/settings.js';
@@ -40,7 +39,7 @@ export async function createRuntime(settings: Settings, clients: ShipClients, lo
  * An instance's start: warnings about the settings, the health check (each result logged; a
  * failed check does not stop the start, the runs then report the same problem), the runtime.
  */
-export async function startUp(settings: Settings, clients: ShipClients & { ingestion: { pipeline: Pipeline } }, ctx: Pick<InvocationContext, 'log' | 'warn' | 'error'>): Promise<Runtime> {
+export async function startUp(settings: Settings, clients: ShipClients, ctx: Pick<InvocationContext, 'log' | 'warn' | 'error'>): Promise<Runtime> {
   for (const p of [settings.logLinePrefix, ...Object.values(settings.serverLogLinePrefixes)]) for (const w of prefixWarnings(p)) ctx.warn(`pgaudit-ingest start-up: ${w}`);
   for (const r of await runHealthChecks(healthTargetsOf(settings, clients))) {
     if (r.ok) ctx.log(`pgaudit-ingest start-up check: ${formatCheck(r)}`);

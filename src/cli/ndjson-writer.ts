@@ -26,10 +26,11 @@ export class NdjsonWriter {
     return !this.closed;
   }
 
-  async write(rows: readonly PgAuditRow[]): Promise<void> {
+  /** `onRowBytes`: told each row's UTF-8 JSON size as it is encoded (the cost estimate). */
+  async write(rows: readonly PgAuditRow[], onRowBytes?: (row: PgAuditRow, bytes: number) => void): Promise<void> {
     this.throwIfFailed();
     if (rows.length === 0 || this.closed) return;
-    if (!this.out.write(encodeNdjson(rows))) await this.drain();
+    if (!this.out.write(encodeNdjson(rows, onRowBytes))) await this.drain();
     this.throwIfFailed();
   }
 
@@ -75,15 +76,17 @@ let scratch = Buffer.alloc(0);
  * char) before encoding, which was several times slower; a fresh worst-case (3 bytes per char)
  * buffer per batch would hold 3x the memory until collected.
  */
-export function encodeNdjson(rows: readonly PgAuditRow[]): Buffer {
+export function encodeNdjson(rows: readonly PgAuditRow[], onRowBytes?: (row: PgAuditRow, bytes: number) => void): Buffer {
   const texts = rows.map((row) => JSON.stringify(row));
   let units = 0;
   for (const t of texts) units += t.length + 1;
   // A UTF-16 code unit is at most 3 UTF-8 bytes (a surrogate pair: 2 units, 4 bytes).
   if (scratch.length < units * 3) scratch = Buffer.allocUnsafe(units * 3);
   let at = 0;
-  for (const t of texts) {
-    at += scratch.write(t, at, 'utf8');
+  for (let i = 0; i < texts.length; i++) {
+    const bytes = scratch.write(texts[i]!, at, 'utf8');
+    onRowBytes?.(rows[i]!, bytes);
+    at += bytes;
     scratch[at++] = NEWLINE;
   }
   return Buffer.from(scratch.subarray(0, at));

@@ -15,6 +15,7 @@ import { DEFAULT_MAX_LINE_BYTES } from '../read/line-splitter.js';
 import { resolveCliSettings } from './cli-settings.js';
 import { DecodeThread, WORKER_MIN_BYTES } from './decode-thread.js';
 import { NdjsonWriter } from './ndjson-writer.js';
+import { ByteEstimate, tieringRuleOf } from './byte-estimate.js';
 import { summaryJson, summaryText } from './summary.js';
 import { openFile, openStream } from './open-file.js';
 import { ProgressReporter } from './progress.js';
@@ -25,6 +26,9 @@ export interface ParseCliOptions extends Readonly<Record<string, unknown>> {
   readonly progress?: boolean;
   /** Decode files in a worker thread: auto (when they total ≥ WORKER_MIN_BYTES), on, off. */
   readonly worker?: string;
+  /** The tiering rule of the --summary json estimate (repeatable options). */
+  readonly tierBulkClass?: readonly string[];
+  readonly tierPrivilegedUser?: readonly string[];
 }
 
 export interface CliIo {
@@ -69,6 +73,7 @@ async function resolveInputs(files: readonly string[], io: CliIo): Promise<Input
 export async function runParse(files: readonly string[], o: ParseCliOptions, io: CliIo): Promise<number> {
   if (o.summary !== 'text' && o.summary !== 'json') throw new UsageError(`--summary must be text or json (got ${JSON.stringify(o.summary)})`);
   if (o.worker !== undefined && !['auto', 'on', 'off'].includes(o.worker)) throw new UsageError(`--worker must be auto, on or off (got ${JSON.stringify(o.worker)})`);
+  const estimate = o.summary === 'json' ? new ByteEstimate(tieringRuleOf(o.tierBulkClass, o.tierPrivilegedUser)) : null;
   const inputs = await resolveInputs(files, io);
   const started = performance.now();
   const totalBytes = inputs.reduce((n, i) => n + (i.size ?? 0), 0);
@@ -94,7 +99,7 @@ export async function runParse(files: readonly string[], o: ParseCliOptions, io:
       };
       try {
         for await (const batch of rowBatches(rowGenerators, input, pipeline, thread, onBytes)) {
-          await writer.write(batch.rows);
+          await writer.write(batch.rows, estimate ? (row, n) => estimate.add(row, n) : undefined);
           if (!writer.open) break;
         }
       } catch (err) {
@@ -106,7 +111,7 @@ export async function runParse(files: readonly string[], o: ParseCliOptions, io:
     await writer.end();
     progress.done();
     const summary = { files: inputs.length, bytes, seconds: (performance.now() - started) / 1000, stats: pipeline.stats, logLinePrefix: settings.logLinePrefix };
-    io.stderr.write(o.summary === 'json' ? JSON.stringify(summaryJson(summary)) + '\n' : summaryText(summary));
+    io.stderr.write(estimate ? JSON.stringify({ ...summaryJson(summary), ...estimate.json() }) + '\n' : summaryText(summary));
     return 0;
   } finally {
     await thread?.close();

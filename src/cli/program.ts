@@ -5,7 +5,8 @@
 import { Command, Option } from 'commander';
 import { INGESTION_KEYS, PIPELINE_KEYS, RUN_KEYS, STORAGE_KEYS } from '../config/settings-model.js';
 import { PREFIX_ESCAPES } from '../parse/prefix-escapes.js';
-import { addSettingOptions } from './cli-settings.js';
+import { BULK_CLASS_CHOICES, BULK_TABLE_NAME, DEFAULT_TIERING_RULE } from '../tiering.js';
+import { addSettingOptions, collect } from './cli-settings.js';
 import { WORKER_MIN_BYTES } from './decode-thread.js';
 import type { CliIo, ParseCliOptions } from './parse-command.js';
 import type { ReplayCliOptions } from './replay-command.js';
@@ -41,7 +42,9 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     PIPELINE_KEYS,
   )
     .option('-o, --output <file>', 'write rows to a file instead of stdout')
-    .addOption(new Option('--summary <format>', 'summary format on stderr').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--summary <format>', 'summary format on stderr; json adds bytesByTable and bytesByEventType, the cost split under a tiering rule').choices(['text', 'json']).default('text'))
+    .option('--tier-bulk-class <class>', `with --summary json: a class whose session-audit rows go to ${BULK_TABLE_NAME} (repeat it; default ${DEFAULT_TIERING_RULE.bulkClasses.join(', ')}; one of ${BULK_CLASS_CHOICES.join(', ')})`, collect)
+    .option('--tier-privileged-user <user>', 'with --summary json: a user whose rows stay in PgAudit_CL (repeat it)', collect)
     .option('--progress', 'print progress on stderr (default when stderr is a terminal)')
     .option('--no-progress', 'never print progress')
     .addOption(
@@ -54,7 +57,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       `\nlog_line_prefix escapes understood (padding such as %-10u works; %q and %% too):\n${ESCAPE_HELP}\n\n` +
         `Examples:\n  pgaudit-ingest parse                      # the bundled sample\n` +
         `  pgaudit-ingest parse PT1H.json > rows.ndjson\n` +
-        `  pgaudit-ingest parse -p '%t:%r:%u@%d:[%p]:' h=*/PT1H.json --summary json\n`,
+        `  pgaudit-ingest parse -p '%t:%r:%u@%d:[%p]:' h=*/PT1H.json --summary json\n` +
+        `  pgaudit-ingest parse PT1H.json -o /dev/null --summary json --tier-bulk-class READ --tier-privileged-user migrations\n`,
     );
   parse.action(async (files: string[], opts: ParseCliOptions) => {
     const { runParse } = await import('./parse-command.js');

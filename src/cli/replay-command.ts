@@ -4,9 +4,9 @@
 // replayed file becomes a `blob` run record of its original range (Trigger replay).
 import { runErrorOf } from '../errors/run-error.js';
 import type { RunRecord } from '../run-record-schema.js';
-import type { PgAuditRow } from '../schema.js';
 import type { DeadLetterHeader } from '../ship/dead-letter-store.js';
 import { baseRecord, errorRecord, newRunInfo, sendRunRecords } from '../ship/run-records.js';
+import type { SerializedRow } from '../ship/serialized-rows.js';
 import type { ShipContext } from '../ship/ship-context.js';
 import { parseBlobPath, serverNameOfPath } from '../state/blob-path.js';
 import type { CliIo } from './parse-command.js';
@@ -30,7 +30,7 @@ type Log = (m: string) => void;
 async function replayFile(ctx: ShipContext, name: string, dryRun: boolean, log: Log, summary: ReplaySummary, info: ReturnType<typeof newRunInfo>): Promise<RunRecord | null> {
   let header: DeadLetterHeader | null = null;
   let accepted = 0;
-  const refused: { rows: PgAuditRow[]; reason: string; status: number | null; body: string | null }[] = [];
+  const refused: { rows: SerializedRow[]; reason: string; status: number | null; body: string | null }[] = [];
   await ctx.deadLetters.read(
     name,
     (h) => {

@@ -5,6 +5,7 @@
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import { LogsIngestionClient, type LogsIngestionClientOptions } from '@azure/monitor-ingestion';
 import { BlobServiceClient } from '@azure/storage-blob';
+import { pipelineTransport, type IngestionTransport } from '../ship/ingestion-transport.js';
 import type { ShipClients } from '../ship/ship-context.js';
 import type { ShipSettings } from './settings.js';
 import type { StorageConnection } from './storage-connection.js';
@@ -29,11 +30,16 @@ export function logsIngestionClient(endpoint: string, credential: TokenCredentia
   return new LogsIngestionClient(endpoint, credential, { ...extra, retryOptions: { maxRetries: 0 } });
 }
 
+/** Requests through that client's own pipeline (its credential, gzip and TLS options). */
+export function ingestionTransport(endpoint: string, credential: TokenCredential, extra: LogsIngestionClientOptions = {}): IngestionTransport {
+  return pipelineTransport(logsIngestionClient(endpoint, credential, extra), endpoint);
+}
+
 /** The clients a shipping run uses, as the app and the CLI build them from the same settings. */
-export function shippingClients(s: ShipSettings): ShipClients & { ingestion: LogsIngestionClient } {
+export function shippingClients(s: ShipSettings): ShipClients {
   return {
     logs: blobServiceClient(s.logsStorage, s.clientId),
     state: blobServiceClient(s.stateStorage, s.clientId),
-    ingestion: logsIngestionClient(s.ingestionEndpoint, defaultCredential(s.clientId)),
+    ingestion: ingestionTransport(s.ingestionEndpoint, defaultCredential(s.clientId)),
   };
 }

@@ -5,10 +5,9 @@
 // and checkpoint re-ships that range next time with the same RecordIds. An upload that stops the
 // run (IngestionError) leaves the checkpoint where it was.
 import type { ContainerClient } from '@azure/storage-blob';
-import type { AuditPipeline } from '../pipeline/audit-pipeline.js';
+import type { AuditPipeline, PipelineSnapshot } from '../pipeline/audit-pipeline.js';
 import { chunkRows } from '../pipeline/chunk-rows.js';
 import { addStats, emptyStats, type PipelineStats } from '../pipeline/stats.js';
-import type { PgAuditRow } from '../schema.js';
 import { parseBlobPath } from '../state/blob-path.js';
 import { MARKER_VERSION, type BlobCheckpoint } from '../state/documents.js';
 import { statusOf } from '../state/read-text.js';
@@ -18,6 +17,10 @@ import { startFromMarker } from './blob-start.js';
 import type { DeadLetterStore } from './dead-letter-store.js';
 import type { LogsIngestionSink } from './logs-ingestion-sink.js';
 import { pastLookback, replaced, type PlannedBlob } from './plan.js';
+import { MAX_REQUEST_BYTES, RequestFill, serializeRow, type SerializedRow } from './serialized-rows.js';
+
+/** A request this full counts as full when choosing where a flush ends. */
+const FULL_REQUEST_BYTES = 0.9 * MAX_REQUEST_BYTES;
 
 export interface ShipOptions {
   /** Upload when this many bytes of rows are pending. */
@@ -70,9 +73,14 @@ export interface BlobShipResult {
   readonly budgetSpent: boolean;
 }
 
-/** A rough JSON size of a row, to decide when to flush without serialising twice. */
-function estimateBytes(row: PgAuditRow): number {
-  return 900 + (row.Statement?.length ?? 0) + (row.Message?.length ?? 0) + (row.Detail?.length ?? 0) + (row.Parameter?.length ?? 0) * 2;
+/** Rows up to a checkpoint, with the session state and counters as they were at its offset. */
+interface Flush {
+  readonly rows: SerializedRow[];
+  readonly from: number;
+  readonly end: number;
+  readonly sessions: PipelineSnapshot['sessions'];
+  readonly stats: PipelineStats;
+  readonly started: number;
 }
 
 /** The blob's current length, creation and modification time; null when it is gone. */
@@ -141,48 +149,68 @@ export async function shipBlob(planned: PlannedBlob, lease: ServerLease, pipelin
   let shipped = 0;
   let deadLettered = 0;
   let lateBytes = 0;
-  let pending: PgAuditRow[] = [];
+  let pending: SerializedRow[] = [];
   let pendingBytes = 0;
+  const fill = new RequestFill();
+  // Only flushes of several requests wait for a full last one (small flushes are for tests).
+  const slack = deps.options.flushBytes >= 4 * MAX_REQUEST_BYTES ? MAX_REQUEST_BYTES : 0;
   let pendingFrom = start;
   let rangeStarted = performance.now();
 
-  /** Uploads what is pending, then records offsets + sessions in one write, and reports the range. */
-  const checkpoint = async (endOffset: number): Promise<void> => {
+  /** What is pending up to endOffset, with the session state and counters that belong to it. */
+  const take = (endOffset: number): Flush => {
+    const f: Flush = { rows: pending, from: pendingFrom, end: endOffset, sessions: pipeline.snapshot().sessions, stats: pipeline.takeStats(), started: rangeStarted };
+    pending = [];
+    pendingBytes = 0;
+    fill.reset();
+    pendingFrom = endOffset;
+    rangeStarted = performance.now();
+    return f;
+  };
+
+  /** Uploads one flush, then records offsets + sessions in one write, and reports the range. */
+  const checkpoint = async (f: Flush): Promise<void> => {
     lease.assertOwned();
     const before = { shipped, deadLettered };
-    if (pending.length > 0) {
-      const sent = await deps.sink.send(pending, { deadline: run.deadline });
+    if (f.rows.length > 0) {
+      const sent = await deps.sink.send(f.rows, { deadline: run.deadline });
       shipped += sent.accepted;
-      for (const f of sent.failed) {
+      for (const failed of sent.failed) {
         // The source lines of exactly these rows: from the first one's line to the next row's.
-        const range = { start: pending[f.from]?.SourceOffset ?? pendingFrom, end: pending[f.to]?.SourceOffset ?? endOffset };
-        await deps.deadLetters.write(f.rows, { reason: f.reason, status: f.status ?? null, body: f.body, sourceBlob: name, range });
-        deadLettered += f.rows.length;
-        deps.log(`dead-lettered ${f.rows.length} row(s) of ${name} [${range.start}, ${range.end}): ${f.reason}`);
+        const range = { start: f.rows[failed.from]?.offset ?? f.from, end: f.rows[failed.to]?.offset ?? f.end };
+        await deps.deadLetters.write(failed.rows, { reason: failed.reason, status: failed.status ?? null, body: failed.body, sourceBlob: name, range });
+        deadLettered += failed.rows.length;
+        deps.log(`dead-lettered ${failed.rows.length} row(s) of ${name} [${range.start}, ${range.end}): ${failed.reason}`);
       }
-      await deps.options.afterUpload?.(name, endOffset);
+      await deps.options.afterUpload?.(name, f.end);
     }
     cp = {
-      offset: endOffset, length, etag: null, createdOn, settledLength: settled,
+      offset: f.end, length, etag: null, createdOn, settledLength: settled,
       rows: base.rows + shipped, deadLettered: base.deadLettered + deadLettered, updatedAt: new Date().toISOString(),
     };
     lease.state.blobs[name] = cp;
-    await lease.save(pipeline.snapshot().sessions);
+    await lease.save(f.sessions);
     // After the server document: a tracking marker without a checkpoint then always means a loss.
     if (!markerWritten) await deps.store.writeMarker({ version: MARKER_VERSION, blob: name, state: 'tracking', ...cp });
     markerWritten = true;
-    const stats = pipeline.takeStats();
-    addStats(total, stats);
-    const late = settled === null ? 0 : Math.max(0, endOffset - Math.max(pendingFrom, settled));
+    addStats(total, f.stats);
+    const late = settled === null ? 0 : Math.max(0, f.end - Math.max(f.from, settled));
     lateBytes += late;
-    if (endOffset > pendingFrom || shipped + deadLettered > before.shipped + before.deadLettered) {
-      run.onRange?.({ blob: name, start: pendingFrom, end: endOffset, length, shipped: shipped - before.shipped, deadLettered: deadLettered - before.deadLettered, stats, lateBytes: late, durationMs: Math.round(performance.now() - rangeStarted) });
+    if (f.end > f.from || shipped + deadLettered > before.shipped + before.deadLettered) {
+      run.onRange?.({ blob: name, start: f.from, end: f.end, length, shipped: shipped - before.shipped, deadLettered: deadLettered - before.deadLettered, stats: f.stats, lateBytes: late, durationMs: Math.round(performance.now() - f.started) });
     }
-    deps.options.onCheckpoint?.(name, endOffset, length);
-    pending = [];
-    pendingBytes = 0;
-    pendingFrom = endOffset;
-    rangeStarted = performance.now();
+    deps.options.onCheckpoint?.(name, f.end, length);
+  };
+
+  // One flush is sent while the next is parsed: checkpoints stay in order (each waits for the one
+  // before), and at most two flushes of rows are held. A flush that fails stops the loop at the
+  // next flush or at the end, with its checkpoint (and every later one) not written.
+  let inFlight: Promise<void> = Promise.resolve();
+  const flush = async (endOffset: number): Promise<void> => {
+    const f = take(endOffset);
+    await inFlight;
+    inFlight = checkpoint(f);
+    inFlight.catch(() => undefined); // awaited at the next flush or the end
   };
 
   let heldBack = 0;
@@ -195,11 +223,14 @@ export async function shipBlob(planned: PlannedBlob, lease: ServerLease, pipelin
       let next = await batches.next();
       while (!next.done) {
         for (const row of next.value.rows) {
-          pending.push(row);
-          pendingBytes += estimateBytes(row);
+          const r = serializeRow(row);
+          pending.push(r);
+          pendingBytes += r.bytes + 1;
+          fill.add(r.bytes);
         }
-        if (pendingBytes >= deps.options.flushBytes) {
-          await checkpoint(next.value.endOffset);
+        // Past the flush size, cut where the last request is nearly full (or one request later).
+        if (pendingBytes >= deps.options.flushBytes && (fill.openBytes >= FULL_REQUEST_BYTES || pendingBytes >= deps.options.flushBytes + slack)) {
+          await flush(next.value.endOffset);
           if (run.deadline !== null && Date.now() >= run.deadline) {
             budgetSpent = true;
             break;
@@ -209,13 +240,17 @@ export async function shipBlob(planned: PlannedBlob, lease: ServerLease, pipelin
       }
       if (next.done) {
         heldBack = next.value.pendingBytes;
-        await checkpoint(next.value.endOffset);
+        await flush(next.value.endOffset);
       }
+      await inFlight;
+    } catch (err) {
+      await inFlight.catch(() => undefined); // no checkpoint is written after the run ends
+      throw err;
     } finally {
       (body as { destroy?: () => void } | undefined)?.destroy?.(); // stop the download when the loop ended early
     }
   } else if (!tracked) {
-    await checkpoint(start); // start tracking a new (still empty) blob
+    await checkpoint(take(start)); // start tracking a new (still empty) blob
   }
 
   // Past the lookback and read to the end, a blob is done for now. Its marker keeps the offset,

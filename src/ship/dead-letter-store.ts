@@ -5,10 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import type { ContainerClient } from '@azure/storage-blob';
 import { LineSplitter } from '../read/line-splitter.js';
-import type { PgAuditRow } from '../schema.js';
 import { parseBlobPath, serverNameOfPath } from '../state/blob-path.js';
 import { DEAD_LETTER_VERSION, readDeadLetterHeader, type DeadLetterHeader } from '../state/documents.js';
 import { StateDocumentError } from '../state/state-document-error.js';
+import { serializedLine, type SerializedRow } from './serialized-rows.js';
 
 export type { DeadLetterHeader };
 
@@ -19,11 +19,11 @@ export class DeadLetterStore {
     await this.container.createIfNotExists();
   }
 
-  async write(rows: readonly PgAuditRow[], info: Omit<DeadLetterHeader, 'pgauditDeadLetter' | 'rows' | 'createdAt'>): Promise<string> {
+  async write(rows: readonly SerializedRow[], info: Omit<DeadLetterHeader, 'pgauditDeadLetter' | 'rows' | 'createdAt'>): Promise<string> {
     const header: DeadLetterHeader = { pgauditDeadLetter: DEAD_LETTER_VERSION, ...info, rows: rows.length, createdAt: new Date().toISOString() };
     const server = serverNameOfPath(parseBlobPath(info.sourceBlob).serverPath) || 'local';
     const name = `deadletter/${header.createdAt.slice(0, 10)}/${server}/${info.range.start}-${info.range.end}-${randomUUID()}.ndjson`;
-    const body = [JSON.stringify(header), ...rows.map((r) => JSON.stringify(r))].join('\n') + '\n';
+    const body = [JSON.stringify(header), ...rows.map((r) => r.json)].join('\n') + '\n';
     await this.container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: 'application/x-ndjson' } });
     return name;
   }
@@ -32,12 +32,12 @@ export class DeadLetterStore {
     for await (const item of this.container.listBlobsFlat({ prefix: 'deadletter/' })) yield item.name;
   }
 
-  /** Streams a dead-letter blob: its header, then its rows in batches. */
-  async read(name: string, onHeader: (h: DeadLetterHeader) => void, onRows: (rows: PgAuditRow[]) => Promise<void>, batchRows = 2000): Promise<void> {
+  /** Streams a dead-letter blob: its header, then its rows (as they were sent) in batches. */
+  async read(name: string, onHeader: (h: DeadLetterHeader) => void, onRows: (rows: SerializedRow[]) => Promise<void>, batchRows = 2000): Promise<void> {
     const res = await this.container.getBlobClient(name).download();
     const splitter = new LineSplitter();
     let header: DeadLetterHeader | null = null;
-    let batch: PgAuditRow[] = [];
+    let batch: SerializedRow[] = [];
     const take = async (text: string): Promise<void> => {
       if (text.trim() === '') return;
       if (!header) {
@@ -64,8 +64,8 @@ export class DeadLetterStore {
   }
 }
 
-/** A dead-lettered row: a JSON object, sent again as it was. */
-function rowOf(name: string, text: string): PgAuditRow {
+/** A dead-lettered row: a JSON object, sent again exactly as it was written. */
+function rowOf(name: string, text: string): SerializedRow {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -75,5 +75,6 @@ function rowOf(name: string, text: string): PgAuditRow {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new StateDocumentError(name, 'holds a line that is not a row object', { hint: 'restore the file from its original, or move it out of the dead-letter container' });
   }
-  return value as PgAuditRow;
+  const offset = (value as { SourceOffset?: unknown }).SourceOffset;
+  return serializedLine(text, typeof offset === 'number' ? offset : null);
 }

@@ -4,11 +4,11 @@
 //   logs                list and read the diagnostic-logs container (read-only: nothing is written)
 //   state, dead letters create the container if needed (as a run would), write and delete a probe
 import { randomUUID } from 'node:crypto';
-import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest, type Pipeline } from '@azure/core-rest-pipeline';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import type { ShipSettings } from '../config/settings.js';
 import { isCredentialFailure } from '../config/credential-failure.js';
 import { statusOf } from '../state/read-text.js';
+import type { IngestionTransport } from './ingestion-transport.js';
 
 export interface CheckResult {
   readonly name: string;
@@ -19,9 +19,8 @@ export interface CheckResult {
 }
 
 export interface HealthTargets {
-  /** The Logs Ingestion client's pipeline (its credential, policies and TLS options). */
-  readonly ingestion: { readonly pipeline: Pipeline };
-  readonly endpoint: string;
+  /** How runs post to the Logs Ingestion API (the client's credential, policies and TLS options). */
+  readonly ingestion: IngestionTransport;
   readonly ruleId: string;
   readonly streams: readonly string[];
   readonly logs: ContainerClient;
@@ -29,8 +28,6 @@ export interface HealthTargets {
   readonly deadLetters: ContainerClient;
   readonly timeoutMs?: number;
 }
-
-const INGESTION_API_VERSION = '2023-01-01';
 
 const INGESTION_FIX: Readonly<Record<number, string>> = {
   401: 'the token was refused: check the managed identity (AZURE_CLIENT_ID / --client-id) and that it is in the DCR\'s tenant',
@@ -45,14 +42,10 @@ function failureOf(err: unknown, what: string): { message: string; credential: b
 
 async function checkStream(t: HealthTargets, stream: string): Promise<CheckResult> {
   const name = `ingestion ${stream}`;
-  const url = `${t.endpoint.replace(/\/+$/, '')}/dataCollectionRules/${encodeURIComponent(t.ruleId)}/streams/${encodeURIComponent(stream)}?api-version=${INGESTION_API_VERSION}`;
-  // The client's pipeline gzips every body (its GZippingPolicy), so the request says so.
-  const headers = createHttpHeaders({ 'content-type': 'application/json', 'content-encoding': 'gzip' });
-  const request = createPipelineRequest({ url, method: 'POST', body: '[]', headers, abortSignal: AbortSignal.timeout(t.timeoutMs ?? 30_000) });
   try {
-    const res = await t.ingestion.pipeline.sendRequest(createDefaultHttpClient(), request);
+    const res = await t.ingestion.post(t.ruleId, stream, '[]', AbortSignal.timeout(t.timeoutMs ?? 30_000));
     if (res.status >= 200 && res.status < 300) return { name, ok: true, message: `an empty upload was accepted (HTTP ${res.status})`, fix: null };
-    const body = (res.bodyAsText ?? '').slice(0, 300);
+    const body = (res.bodyText ?? '').slice(0, 300);
     return { name, ok: false, message: `HTTP ${res.status}${body ? `: ${body}` : ''}`, fix: INGESTION_FIX[res.status] ?? 'see the service\'s message' };
   } catch (err) {
     const f = failureOf(err, 'no answer');
@@ -101,12 +94,11 @@ async function checkWritable(container: ContainerClient, label: string, setting:
 
 /** What to check for a shipping run's settings, with the clients the run uses. */
 export function healthTargetsOf(
-  s: Pick<ShipSettings, 'ingestionEndpoint' | 'dcrImmutableId' | 'streamName' | 'logsContainer' | 'stateContainer' | 'deadLetterContainer'>,
-  clients: { readonly ingestion: { readonly pipeline: Pipeline }; readonly logs: BlobServiceClient; readonly state: BlobServiceClient },
+  s: Pick<ShipSettings, 'dcrImmutableId' | 'streamName' | 'logsContainer' | 'stateContainer' | 'deadLetterContainer'>,
+  clients: { readonly ingestion: IngestionTransport; readonly logs: BlobServiceClient; readonly state: BlobServiceClient },
 ): HealthTargets {
   return {
     ingestion: clients.ingestion,
-    endpoint: s.ingestionEndpoint,
     ruleId: s.dcrImmutableId,
     streams: [s.streamName],
     logs: clients.logs.getContainerClient(s.logsContainer),

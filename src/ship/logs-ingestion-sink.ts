@@ -1,23 +1,26 @@
-// Ships rows through the Logs Ingestion API with the real @azure/monitor-ingestion client.
-// Rows are cut into requests of at most ~1 MB of JSON (so each request is full and the SDK
-// never re-splits) and sent one at a time in order. After each attempt the pure upload decision
-// (upload-decision.ts) says what happens next; the client's own retries are off so that one rule
-// decides. A Stop throws IngestionError; only rows refused as invalid come back as failed chunks.
+// Ships serialised rows to one DCR stream. Rows are cut into requests of at most ~1 MB of JSON
+// (so each request is full) and up to UPLOAD_CONCURRENCY requests are in flight at once. After
+// each attempt the pure upload decision (upload-decision.ts) says what happens next. A Stop
+// throws IngestionError (once the requests in flight have ended); only rows the service refused
+// as invalid come back, as failed chunks, to be dead-lettered.
 import { defaultOf } from '../config/settings-model.js';
-import type { PgAuditRow } from '../schema.js';
 import { IngestionError } from './ingestion-error.js';
+import type { IngestionTransport } from './ingestion-transport.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
-import { describeUploadError } from './upload-error-info.js';
+import { bodyOf, requestsOf, type SerializedRow } from './serialized-rows.js';
+import { describeResponse, describeUploadError, type UploadErrorInfo } from './upload-error-info.js';
 import { decideUpload, type UploadOutcome } from './upload-decision.js';
 
-/** The part of LogsIngestionClient the sink uses (the real client satisfies it). */
-export interface UploadClient {
-  upload(ruleId: string, streamName: string, logs: Record<string, unknown>[], options?: { maxConcurrency?: number; abortSignal?: AbortSignal }): Promise<void>;
-}
+/**
+ * Requests of one send in flight at once: one flush's requests all at once (docs/performance.md:
+ * with four, parsing waited on the uploads twice as long). The service is built for parallel
+ * callers (the SDK's own default is 5); each request holds ~1 MB of body and its gzip.
+ */
+export const UPLOAD_CONCURRENCY = 8;
 
 /** Rows the service refused as invalid, to be dead-lettered. */
-export interface FailedChunk<R = PgAuditRow> {
-  readonly rows: R[];
+export interface FailedChunk {
+  readonly rows: SerializedRow[];
   /** Index of the chunk's first row in the rows given to send(), and one past its last. */
   readonly from: number;
   readonly to: number;
@@ -27,9 +30,9 @@ export interface FailedChunk<R = PgAuditRow> {
   readonly attempts: number;
 }
 
-export interface SendResult<R = PgAuditRow> {
+export interface SendResult {
   readonly accepted: number;
-  readonly failed: FailedChunk<R>[];
+  readonly failed: FailedChunk[];
 }
 
 export interface SinkCounters {
@@ -41,13 +44,11 @@ export interface SinkCounters {
   retries: number;
 }
 
-/** Bytes of JSON per request: the service takes 1 MB per call; keep room for brackets. */
-export const MAX_REQUEST_BYTES = 1_000_000 - 1024;
-
 export interface LogsIngestionSinkOptions {
   readonly retry?: RetryPolicy;
   /** One attempt is abandoned (and decided on as a timeout) after this long. */
   readonly uploadTimeoutMs?: number;
+  readonly concurrency?: number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
   readonly onRetry?: (info: { outcome: UploadOutcome; delayMs: number; attempt: number }) => void;
@@ -58,16 +59,16 @@ export interface SendOptions {
   readonly deadline?: number | null;
 }
 
-/** Sends rows of one stream: PgAudit_CL rows, or run records (the same rules apply). */
-export class LogsIngestionSink<R extends object = PgAuditRow> {
+export class LogsIngestionSink {
   readonly counters: SinkCounters = { requests: 0, acceptedBytes: 0, acceptedRequests: 0, retries: 0 };
   private readonly retry: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
   private readonly uploadTimeoutMs: number;
+  private readonly concurrency: number;
 
   constructor(
-    private readonly client: UploadClient,
+    private readonly transport: IngestionTransport,
     readonly ruleId: string,
     readonly stream: string,
     private readonly options: LogsIngestionSinkOptions = {},
@@ -76,48 +77,60 @@ export class LogsIngestionSink<R extends object = PgAuditRow> {
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.now = options.now ?? Date.now;
     this.uploadTimeoutMs = options.uploadTimeoutMs ?? Number(defaultOf('uploadTimeoutSeconds')) * 1000;
+    this.concurrency = Math.max(1, options.concurrency ?? UPLOAD_CONCURRENCY);
   }
 
-  /** Sends rows in order; returns the rows refused as invalid. Throws IngestionError on a Stop. */
-  async send(rows: readonly R[], options: SendOptions = {}): Promise<SendResult<R>> {
+  /** Sends rows; returns the rows refused as invalid. Throws IngestionError on a Stop. */
+  async send(rows: readonly SerializedRow[], options: SendOptions = {}): Promise<SendResult> {
+    const chunks = [...requestsOf(rows)];
+    const deadline = options.deadline ?? null;
     let accepted = 0;
-    const failed: FailedChunk<R>[] = [];
-    let from = 0;
-    for (const { rows: chunk, bytes } of chunkBySize(rows, MAX_REQUEST_BYTES)) {
-      const sent = await this.sendChunk(chunk, bytes, from, options.deadline ?? null);
-      accepted += sent.accepted;
-      failed.push(...sent.failed);
-      from += chunk.length;
-    }
-    return { accepted, failed };
+    const failed: FailedChunk[] = [];
+    // The first Stop: no new request starts after it; the ones in flight end first.
+    const stop: { error: Error | null } = { error: null };
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (stop.error === null && next < chunks.length) {
+        const c = chunks[next++]!;
+        try {
+          const r = await this.sendChunk(rows, c.from, c.to, c.bytes, deadline);
+          accepted += r.accepted;
+          failed.push(...r.failed);
+        } catch (err) {
+          stop.error ??= err instanceof Error ? err : new Error(String(err));
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, chunks.length) }, worker));
+    if (stop.error !== null) throw stop.error;
+    return { accepted, failed: failed.sort((a, b) => a.from - b.from) };
   }
 
-  private async sendChunk(rows: R[], bytes: number, from: number, deadline: number | null): Promise<SendResult<R>> {
+  private async attempt(rows: readonly SerializedRow[], from: number, to: number): Promise<UploadErrorInfo | null> {
+    const timeout = AbortSignal.timeout(this.uploadTimeoutMs);
+    try {
+      return describeResponse(await this.transport.post(this.ruleId, this.stream, bodyOf(rows, from, to), timeout));
+    } catch (err) {
+      return { ...describeUploadError(err, timeout.aborted), cause: err } as UploadErrorInfo;
+    }
+  }
+
+  private async sendChunk(rows: readonly SerializedRow[], from: number, to: number, bytes: number, deadline: number | null): Promise<SendResult> {
     for (let attempt = 1; ; attempt++) {
       this.counters.requests++;
-      const timeout = AbortSignal.timeout(this.uploadTimeoutMs);
-      let outcome: UploadOutcome = { kind: 'accepted' };
-      let body: string | null = null;
-      let cause: unknown;
-      try {
-        await this.client.upload(this.ruleId, this.stream, rows as unknown as Record<string, unknown>[], { maxConcurrency: 1, abortSignal: timeout });
-      } catch (err) {
-        ({ outcome, body } = describeUploadError(err, timeout.aborted));
-        cause = err;
-      }
-      const decision = decideUpload(outcome, { attempt, rows: rows.length, now: this.now(), deadline, random: Math.random() }, this.retry);
+      const failure = await this.attempt(rows, from, to);
+      const outcome: UploadOutcome = failure?.outcome ?? { kind: 'accepted' };
+      const decision = decideUpload(outcome, { attempt, rows: to - from, now: this.now(), deadline, random: Math.random() }, this.retry);
       switch (decision.action) {
         case 'Ok':
           this.counters.acceptedRequests++;
           this.counters.acceptedBytes += bytes;
-          return { accepted: rows.length, failed: [] };
+          return { accepted: to - from, failed: [] };
         case 'Split': {
           // Too large after all (the service measures differently): halve it rather than give up.
-          const half = Math.ceil(rows.length / 2);
-          const first = await this.send(rows.slice(0, half), { deadline });
-          const second = await this.send(rows.slice(half), { deadline });
-          const shift = (f: FailedChunk<R>, by: number): FailedChunk<R> => ({ ...f, from: f.from + by, to: f.to + by });
-          return { accepted: first.accepted + second.accepted, failed: [...first.failed.map((f) => shift(f, from)), ...second.failed.map((f) => shift(f, from + half))] };
+          const half = from + Math.ceil((to - from) / 2);
+          const parts = [await this.sendChunk(rows, from, half, bytes, deadline), await this.sendChunk(rows, half, to, bytes, deadline)];
+          return { accepted: parts[0]!.accepted + parts[1]!.accepted, failed: [...parts[0]!.failed, ...parts[1]!.failed] };
         }
         case 'Retry':
           this.counters.retries++;
@@ -127,30 +140,15 @@ export class LogsIngestionSink<R extends object = PgAuditRow> {
         case 'Stop':
           throw new IngestionError(
             `${decision.reason} (DCR ${this.ruleId}, stream ${this.stream})`,
-            { code: decision.code, status: outcome.kind === 'refused' ? outcome.status : undefined, ruleId: this.ruleId, stream: this.stream, body },
-            { hint: decision.hint, cause },
+            { code: decision.code, status: outcome.kind === 'refused' ? outcome.status : undefined, ruleId: this.ruleId, stream: this.stream, body: failure?.body ?? null },
+            { hint: decision.hint, cause: (failure as { cause?: unknown } | null)?.cause },
           );
         case 'DeadLetter':
-          return { accepted: 0, failed: [{ rows, from, to: from + rows.length, status: outcome.kind === 'refused' ? outcome.status : undefined, reason: decision.reason, body, attempts: attempt }] };
+          return {
+            accepted: 0,
+            failed: [{ rows: rows.slice(from, to), from, to, status: outcome.kind === 'refused' ? outcome.status : undefined, reason: decision.reason, body: failure?.body ?? null, attempts: attempt }],
+          };
       }
     }
   }
-}
-
-/** Splits rows into runs whose JSON array is at most maxBytes. */
-export function* chunkBySize<R>(rows: readonly R[], maxBytes: number): Generator<{ rows: R[]; bytes: number }> {
-  // "[" + "]" + one comma fewer than rows: start at 1 and count a comma with every row.
-  let chunk: R[] = [];
-  let bytes = 1;
-  for (const row of rows) {
-    const size = Buffer.byteLength(JSON.stringify(row)) + 1; // and its comma
-    if (chunk.length > 0 && bytes + size > maxBytes) {
-      yield { rows: chunk, bytes };
-      chunk = [];
-      bytes = 1;
-    }
-    chunk.push(row);
-    bytes += size;
-  }
-  if (chunk.length > 0) yield { rows: chunk, bytes };
 }

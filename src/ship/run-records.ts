@@ -16,6 +16,7 @@ import { emptyRunRecord, type RunRecord, type Trigger } from '../run-record-sche
 import { serverNameOfPath } from '../state/blob-path.js';
 import type { LogsIngestionSink } from './logs-ingestion-sink.js';
 import type { PlanStats } from './plan.js';
+import { serializeRow } from './serialized-rows.js';
 import type { SweepSummary } from './sweep.js';
 
 export interface RunInfo {
@@ -88,20 +89,20 @@ export function runRecordsOf(summary: SweepSummary, plan: PlanStats | null, info
 }
 
 /** Sends the records; what cannot be sent goes to `log`, one JSON object per record. */
-export async function sendRunRecords(records: readonly RunRecord[], sink: LogsIngestionSink<RunRecord>, log: (line: string) => void): Promise<{ sent: number; failed: number }> {
+export async function sendRunRecords(records: readonly RunRecord[], sink: LogsIngestionSink, log: (line: string) => void): Promise<{ sent: number; failed: number }> {
   let failure: string | null = null;
   let sent = 0;
-  const undelivered: RunRecord[] = [];
+  let undelivered: RunRecord[] = [];
   try {
-    const result = await sink.send(records);
+    const result = await sink.send(records.map(serializeRow));
     sent = result.accepted;
     for (const f of result.failed) {
-      undelivered.push(...f.rows);
+      undelivered.push(...records.slice(f.from, f.to));
       failure = f.reason;
     }
   } catch (err) {
     failure = err instanceof Error ? err.message : String(err);
-    undelivered.splice(0, undelivered.length, ...records);
+    undelivered = [...records];
     sent = 0;
   }
   for (const r of undelivered) log(JSON.stringify({ event: 'pgaudit-ingest.runRecord', delivered: false, reason: failure, ...r }));

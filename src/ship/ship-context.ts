@@ -7,9 +7,9 @@ import { pipelineOptionsOf, type PipelineOptions } from '../pipeline/options.js'
 import { StateStore } from '../state/state-store.js';
 import type { ShipOptions } from './blob-shipper.js';
 import { DeadLetterStore } from './dead-letter-store.js';
-import { LogsIngestionSink, type LogsIngestionSinkOptions, type UploadClient } from './logs-ingestion-sink.js';
+import type { IngestionTransport } from './ingestion-transport.js';
+import { LogsIngestionSink, type LogsIngestionSinkOptions } from './logs-ingestion-sink.js';
 import { DEFAULT_RETRY_POLICY } from './retry-policy.js';
-import type { RunRecord } from '../run-record-schema.js';
 import type { SweepDeps } from './sweep.js';
 
 export interface ShipConfig {
@@ -56,7 +56,7 @@ export function shipConfigOf(s: ShipSettings): ShipConfig {
 export interface ShipClients {
   readonly logs: BlobServiceClient;
   readonly state: BlobServiceClient;
-  readonly ingestion: UploadClient;
+  readonly ingestion: IngestionTransport;
 }
 
 export interface ShipContext {
@@ -66,7 +66,7 @@ export interface ShipContext {
   readonly deadLetters: DeadLetterStore;
   readonly sink: LogsIngestionSink;
   /** Sends run records to their own stream, by the same upload rules. */
-  readonly runSink: LogsIngestionSink<RunRecord>;
+  readonly runSink: LogsIngestionSink;
   ensureContainers(): Promise<void>;
 }
 
@@ -80,7 +80,7 @@ export function createShipContext(config: ShipConfig, clients: ShipClients, log:
     onRetry: (i) => log(`upload failed (${i.outcome.kind === 'refused' ? `HTTP ${i.outcome.status}` : i.outcome.kind}); retry ${i.attempt} in ${i.delayMs} ms`),
   };
   const sink = new LogsIngestionSink(clients.ingestion, config.ruleId, config.stream, sinkOptions);
-  const runSink = new LogsIngestionSink<RunRecord>(clients.ingestion, config.ruleId, config.runStream, sinkOptions);
+  const runSink = new LogsIngestionSink(clients.ingestion, config.ruleId, config.runStream, sinkOptions);
   const deps: SweepDeps = {
     source: clients.logs.getContainerClient(config.logsContainer),
     store,

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderTieringJson, TIERING_JSON_PATH } from '../../scripts/generate-schema-json.js';
 import { COLUMNS, STREAM_NAME, streamType, TABLE_NAME } from '../../src/schema.js';
-import { BULK_TABLE_NAME, DEFAULT_TIERING_RULE, DYNAMIC_AS_TEXT_ON_AUXILIARY, tierOf, type TieringRule } from '../../src/tiering.js';
+import { BULK_CLASS_CHOICES, BULK_TABLE_NAME, DEFAULT_TIERING_RULE, DYNAMIC_AS_TEXT_ON_AUXILIARY, tierOf, type TieringRule } from '../../src/tiering.js';
 import { errorsOf, checkKql, kustoTypeOf, resultColumns } from '../helpers/kusto.js';
 import { requireOrSkip } from '../helpers/tools.js';
 import { ArmFailure } from './arm.js';
@@ -181,5 +181,15 @@ describe('refused before anything deploys', () => {
     expect(() => deployMain({ tablePlan: 'Basic' }).resources()).toThrow(ArmFailure);
     const d = deployMain({ sensitiveTables: ['public.accounts'], tiering: { enabled: true, sensitiveTablesObjectAudited: true } });
     expect(resourcesOfType(d, 'Microsoft.Insights/scheduledQueryRules').map((r) => String(r.name))).toContainEqual(expect.stringContaining('sensitive-table-reads'));
+  });
+});
+
+describe('the classes a rule may route', () => {
+  it('the Bicep tiering type offers exactly BULK_CLASS_CHOICES (what parse --tier-bulk-class accepts)', () => {
+    const lib = readFileSync(path.join(INFRA, 'lib.bicep'), 'utf8');
+    const union = /bulkClasses: \(([^)]*)\)\[\]\?/.exec(lib);
+    expect(union, 'lib.bicep tiering type has a bulkClasses union').not.toBeNull();
+    expect(union![1]!.split('|').map((s) => s.trim().replace(/'/g, ''))).toEqual([...BULK_CLASS_CHOICES]);
+    expect(DEFAULT_TIERING_RULE.bulkClasses.every((c) => (BULK_CLASS_CHOICES as readonly string[]).includes(c))).toBe(true);
   });
 });

@@ -122,7 +122,7 @@ describe('delivery', () => {
     expect(names).toHaveLength(1);
     let header: { range: { start: number; end: number }; rows: number } | null = null;
     const dead: Record<string, unknown>[] = [];
-    await ctx.deadLetters.read(names[0]!, (h) => void (header = h), (rows) => Promise.resolve(void dead.push(...rows)));
+    await ctx.deadLetters.read(names[0]!, (h) => void (header = h), (rows) => Promise.resolve(void dead.push(...rows.map((r) => JSON.parse(r.json) as Record<string, unknown>))));
     const { range, rows } = header!;
     expect(rows).toBe(dead.length);
     const shipped = acceptedFor(stack, server);

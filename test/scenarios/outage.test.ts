@@ -3,7 +3,7 @@
 // dead-lettered, the checkpoint stays where the last complete write left it, the run reports the
 // stop, the lease is released, and after recovery every row arrives exactly once.
 import { describe, expect, it } from 'vitest';
-import { defaultCredential, logsIngestionClient } from '../../src/config/azure-clients.js';
+import { defaultCredential, ingestionTransport } from '../../src/config/azure-clients.js';
 import { StateStore } from '../../src/state/state-store.js';
 import { closedPort } from '../helpers/closed-port.js';
 import { trustingClientOptions } from '../support/logs-ingestion-endpoint.js';
@@ -78,7 +78,7 @@ describe('an outage stops the run; nothing is dead-lettered', () => {
     const server = 'pg-out-closed';
     const sc = await scenario(stack, FAST);
     const { s, ...checkpoint } = await halfShipped(sc, server);
-    const unreachable = logsIngestionClient(`https://127.0.0.1:${await closedPort()}`, defaultCredential(undefined), trustingClientOptions(stack.ingestion));
+    const unreachable = ingestionTransport(`https://127.0.0.1:${await closedPort()}`, defaultCredential(undefined), trustingClientOptions(stack.ingestion));
     const broken = await scenario(
       stack,
       { ...FAST, stateContainer: sc.ctx.store.container.containerName, deadLetterContainer: sc.ctx.deadLetters.container.containerName },

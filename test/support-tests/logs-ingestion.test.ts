@@ -9,8 +9,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { logsIngestionClient } from '../../src/config/azure-clients.js';
 import { emptyRow, STREAM_NAME, type PgAuditRow } from '../../src/schema.js';
 import { IngestionError } from '../../src/ship/ingestion-error.js';
+import { pipelineTransport, type IngestionTransport } from '../../src/ship/ingestion-transport.js';
 import { LogsIngestionSink } from '../../src/ship/logs-ingestion-sink.js';
-import { describeUploadError } from '../../src/ship/upload-error-info.js';
+import { serializeRow } from '../../src/ship/serialized-rows.js';
+import { describeResponse, describeUploadError } from '../../src/ship/upload-error-info.js';
 import { postRaw, startIngestionEndpoint, trustingClientOptions, violationOf, type IngestionHandle } from '../support/logs-ingestion-endpoint.js';
 import { startIdentityEndpoint, useManagedIdentityEnv, type IdentityHandle } from '../support/managed-identity-endpoint.js';
 
@@ -47,6 +49,9 @@ beforeEach(() => {
 /** The wiring a test uses: real credential, the product's client factory, trust for the double. */
 const client = (extra: LogsIngestionClientOptions = {}): LogsIngestionClient =>
   logsIngestionClient(ingestion.endpoint, new ManagedIdentityCredential(), { ...trustingClientOptions(ingestion), ...extra });
+
+/** What the sink sends through: the same client's pipeline. */
+const transport = (): IngestionTransport => pipelineTransport(client(), ingestion.endpoint);
 
 const row = (i: number, extra: Partial<PgAuditRow> = {}): PgAuditRow => ({
   ...emptyRow(),
@@ -120,8 +125,10 @@ describe('Logs Ingestion double with the real client', () => {
     expect(cause.code).toBe('InvalidPayload');
     expect(cause.message).toMatch(/^element 1: /);
     expect(cause.message).toMatch(message);
-    // The SDK parsed the JSON error body into code/message; the sink rebuilds it for dead letters.
-    expect(JSON.parse(describeUploadError(e, false).body!)).toEqual({ error: { code: 'InvalidPayload', message: cause.message } });
+    // The same request through the client's pipeline (as the sink sends): the body for the dead letter.
+    const res = await transport().post(RULE, STREAM_NAME, JSON.stringify([row(1), { ...row(2), ...bad }]), AbortSignal.timeout(10_000));
+    expect(JSON.parse(describeResponse(res)!.body!)).toEqual({ error: { code: 'InvalidPayload', message: cause.message } });
+    expect(describeResponse(res)!.outcome).toMatchObject({ kind: 'refused', status: 400, message: `InvalidPayload: ${cause.message}` });
     expect(ingestion.accepted).toHaveLength(0);
   });
 
@@ -227,9 +234,10 @@ describe('fault injection', () => {
     expect(cause).toMatchObject({ name: 'RestError', statusCode: 429, code: 'InjectedFault' });
     expect(cause.response!.status).toBe(429);
     expect(cause.response!.headers.get('retry-after')).toBe('2');
-    expect(describeUploadError(e, false).outcome).toMatchObject({ kind: 'refused', status: 429, retryAfter: '2' });
+    ingestion.inject({ status: 429, retryAfter: '2' });
+    expect(describeResponse(await transport().post(RULE, STREAM_NAME, JSON.stringify([row(9)]), AbortSignal.timeout(10_000)))!.outcome).toMatchObject({ kind: 'refused', status: 429, retryAfter: '2' });
     await client().upload(RULE, STREAM_NAME, [row(10)]); // one fault per request
-    expect(ingestion.requests.map((r) => r.status)).toEqual([429, 204]);
+    expect(ingestion.requests.map((r) => r.status)).toEqual([429, 429, 204]);
   });
 
   it('injects 500, 413 and a 400 with a body, in order, one per request', async () => {
@@ -275,7 +283,7 @@ describe('fault injection', () => {
 describe('LogsIngestionSink against the double', () => {
   const sleeps: number[] = [];
   const sink = (): LogsIngestionSink =>
-    new LogsIngestionSink(client(), RULE, STREAM_NAME, {
+    new LogsIngestionSink(transport(), RULE, STREAM_NAME, {
       retry: { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 5000, retryStatuses: [408, 429] },
       sleep: (ms) => {
         sleeps.push(ms);
@@ -289,7 +297,7 @@ describe('LogsIngestionSink against the double', () => {
     const s = sink();
     const rows = [row(100), row(101), row(102)];
     const t0 = Date.now();
-    expect(await s.send(rows)).toEqual({ accepted: 3, failed: [] });
+    expect(await s.send(rows.map(serializeRow))).toEqual({ accepted: 3, failed: [] });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(990);
     expect(sleeps).toEqual([1000]);
     expect(s.counters).toEqual({ requests: 2, acceptedRequests: 1, retries: 1, acceptedBytes: Buffer.byteLength(JSON.stringify(rows)) });
@@ -300,7 +308,7 @@ describe('LogsIngestionSink against the double', () => {
   it('retries a reset connection and a 503 with backoff', async () => {
     ingestion.inject({ reset: true }, { status: 503 });
     const s = sink();
-    expect(await s.send([row(1)])).toEqual({ accepted: 1, failed: [] });
+    expect(await s.send([serializeRow(row(1))])).toEqual({ accepted: 1, failed: [] });
     expect(s.counters.retries).toBe(2);
     expect(sleeps).toHaveLength(2);
     expect(ingestion.accepted.map((r) => r.RecordId)).toEqual(['id-1']);
@@ -309,12 +317,12 @@ describe('LogsIngestionSink against the double', () => {
   it('hands back the chunk of a permanent 400 with the service error, without retrying', async () => {
     ingestion.setOnRequest((rows) => (rows.some((r) => r.RecordId === 'id-201') ? { status: 400, code: 'InvalidPayload', body: 'poison row' } : null));
     const s = sink();
-    const result = await s.send([row(200), row(201)]);
+    const result = await s.send([row(200), row(201)].map(serializeRow));
     expect(result.accepted).toBe(0);
     expect(result.failed).toHaveLength(1);
     const [f] = result.failed;
-    expect(f).toMatchObject({ status: 400, attempts: 1, rows: [row(200), row(201)] });
-    expect(f!.reason).toMatch(/^refused as invalid \(HTTP 400: poison row/);
+    expect(f).toMatchObject({ status: 400, attempts: 1, rows: [row(200), row(201)].map(serializeRow) });
+    expect(f!.reason).toMatch(/^refused as invalid \(HTTP 400: InvalidPayload: poison row/);
     expect(JSON.parse(f!.body!)).toEqual({ error: { code: 'InvalidPayload', message: 'poison row' } });
     expect(s.counters.retries).toBe(0);
     expect(ingestion.requests).toHaveLength(1);
@@ -324,20 +332,20 @@ describe('LogsIngestionSink against the double', () => {
     ingestion.inject({ status: 413 });
     const s = sink();
     const rows = [row(1), row(2), row(3)];
-    expect(await s.send(rows)).toEqual({ accepted: 3, failed: [] });
+    expect(await s.send(rows.map(serializeRow))).toEqual({ accepted: 3, failed: [] });
     expect(ingestion.requests.map((r) => [r.status, r.rows])).toEqual([[413, 3], [204, 2], [204, 1]]);
     expect(ingestion.accepted).toEqual(rows);
   });
 
   it('stops with IngestionError on 401 and 404 (every request would fail)', async () => {
-    const s404 = new LogsIngestionSink(client(), 'dcr-ffffffffffffffffffffffffffffffff', STREAM_NAME);
-    const e404: unknown = await s404.send([row(1)]).then(() => null, (e: unknown) => e);
+    const s404 = new LogsIngestionSink(transport(), 'dcr-ffffffffffffffffffffffffffffffff', STREAM_NAME);
+    const e404: unknown = await s404.send([serializeRow(row(1))]).then(() => null, (e: unknown) => e);
     expect(e404).toBeInstanceOf(IngestionError);
     expect((e404 as IngestionError).context).toMatchObject({ status: 404, ruleId: 'dcr-ffffffffffffffffffffffffffffffff' });
     const c = client();
     await c.upload(RULE, STREAM_NAME, [row(0)]);
     identity.revokeAll();
-    const e401: unknown = await new LogsIngestionSink(c, RULE, STREAM_NAME).send([row(1)]).then(() => null, (e: unknown) => e);
+    const e401: unknown = await new LogsIngestionSink(pipelineTransport(c, ingestion.endpoint), RULE, STREAM_NAME).send([serializeRow(row(1))]).then(() => null, (e: unknown) => e);
     expect(e401).toBeInstanceOf(IngestionError);
     expect((e401 as IngestionError).context.status).toBe(401);
   });

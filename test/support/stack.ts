@@ -3,9 +3,8 @@
 // HTTPS Logs Ingestion endpoint that only accepts tokens the identity endpoint issued.
 // Start one stack per test file (beforeAll): MSAL keeps the first managed-identity endpoint it sees
 // for the life of the worker (see managed-identity-endpoint.ts).
-import type { LogsIngestionClient } from '@azure/monitor-ingestion';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { defaultCredential, logsIngestionClient } from '../../src/config/azure-clients.js';
+import { defaultCredential, ingestionTransport } from '../../src/config/azure-clients.js';
 import { RUN_COLUMNS, RUN_STREAM_NAME } from '../../src/run-record-schema.js';
 import { STREAM_NAME } from '../../src/schema.js';
 import type { ShipClients } from '../../src/ship/ship-context.js';
@@ -21,7 +20,7 @@ export interface Stack {
   readonly ingestion: IngestionHandle;
   readonly blobs: BlobServiceClient;
   /** Fresh SDK clients as the function app builds them (real credential, real clients). */
-  clients(): ShipClients & { ingestion: LogsIngestionClient };
+  clients(): ShipClients;
   /** Put back the environment useManagedIdentityEnv changed (close() does it too; idempotent). */
   restoreEnv(): void;
   close(): Promise<void>;
@@ -54,7 +53,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       logs: blobs,
       state: blobs,
       // The endpoint's certificate is self-signed: trust exactly it (tlsOptions.ca), nothing else.
-      ingestion: logsIngestionClient(ingestion.endpoint, defaultCredential(undefined), trustingClientOptions(ingestion)),
+      ingestion: ingestionTransport(ingestion.endpoint, defaultCredential(undefined), trustingClientOptions(ingestion)),
     }),
     restoreEnv,
     async close() {

@@ -1,43 +1,52 @@
-// The sink's decisions with a scripted client (the real client against a local HTTPS endpoint is
-// exercised in test/support-tests and test/scenarios).
+// The sink's decisions with a scripted transport (the real client's pipeline against a local
+// HTTPS endpoint is exercised in test/support-tests and test/scenarios).
 import { describe, expect, it } from 'vitest';
 import { emptyRow, type PgAuditRow } from '../../src/schema.js';
 import { IngestionError } from '../../src/ship/ingestion-error.js';
-import { chunkBySize, LogsIngestionSink, MAX_REQUEST_BYTES, type UploadClient } from '../../src/ship/logs-ingestion-sink.js';
+import type { IngestionResponse, IngestionTransport } from '../../src/ship/ingestion-transport.js';
+import { LogsIngestionSink } from '../../src/ship/logs-ingestion-sink.js';
+import { bodyOf, MAX_REQUEST_BYTES, RequestFill, requestsOf, serializeRow, type SerializedRow } from '../../src/ship/serialized-rows.js';
 
-/** An error shaped like the SDK's RestError inside AggregateLogsUploadError.errors[0].cause. */
-function restError(status: number, headers: Record<string, string> = {}, body = '') {
-  return Object.assign(new Error(`HTTP ${status}`), {
-    name: 'RestError',
-    statusCode: status,
-    response: { headers: { get: (n: string) => headers[n.toLowerCase()] }, bodyAsText: body },
-  });
-}
+const answer = (status: number, headers: Record<string, string> = {}, body: string | null = null): IngestionResponse => ({ status, retryAfter: headers['retry-after'] ?? null, bodyText: body });
 
-class ScriptedClient implements UploadClient {
+type Step = IngestionResponse | Error | 'hang' | null;
+
+class ScriptedTransport implements IngestionTransport {
   readonly calls: number[] = [];
   readonly accepted: Record<string, unknown>[] = [];
-  /** `hang`: the attempt never answers (until its abort signal fires). */
-  constructor(private readonly script: (call: number, logs: Record<string, unknown>[]) => Error | null | 'hang') {}
-  upload(_rule: string, _stream: string, logs: Record<string, unknown>[], options?: { abortSignal?: AbortSignal }): Promise<void> {
+  inFlight = 0;
+  maxInFlight = 0;
+  /** `hang`: the attempt never answers (until its abort signal fires); null: accepted (204). */
+  constructor(private readonly script: (call: number, logs: Record<string, unknown>[]) => Step, private readonly delayMs = 0) {}
+  async post(_rule: string, _stream: string, body: string, signal: AbortSignal): Promise<IngestionResponse> {
+    const logs = JSON.parse(body) as Record<string, unknown>[];
     this.calls.push(logs.length);
-    const err = this.script(this.calls.length, logs);
-    if (err === 'hang') {
-      return new Promise((_, reject) => options?.abortSignal?.addEventListener('abort', () => reject(Object.assign(new Error('The operation was aborted.'), { name: 'AbortError' }))));
+    const step = this.script(this.calls.length, logs);
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+      if (step === 'hang') return await new Promise((_, reject) => signal.addEventListener('abort', () => reject(Object.assign(new Error('The operation was aborted.'), { name: 'AbortError' }))));
+      if (step instanceof Error) throw step;
+      if (step !== null && (step.status < 200 || step.status > 299)) return step;
+      this.accepted.push(...logs);
+      return answer(204);
+    } finally {
+      this.inFlight--;
     }
-    if (err) return Promise.reject(err);
-    this.accepted.push(...logs);
-    return Promise.resolve();
   }
 }
 
-const rows = (n: number, statementChars = 10): PgAuditRow[] =>
+const rowObjects = (n: number, statementChars = 10): PgAuditRow[] =>
   Array.from({ length: n }, (_, i) => ({ ...emptyRow(), EventType: 'AUDIT', Statement: 'x'.repeat(statementChars), RecordId: `r${i}`, SourceOffset: i }));
+const rows = (n: number, statementChars = 10): SerializedRow[] => rowObjects(n, statementChars).map(serializeRow);
+const idsOf = (rs: readonly { json: string }[]): unknown[] => rs.map((r) => (JSON.parse(r.json) as PgAuditRow).RecordId);
 
-function sinkWith(client: UploadClient, sleeps: number[] = [], uploadTimeoutMs?: number) {
-  return new LogsIngestionSink(client, 'dcr-00000000000000000000000000000000', 'Custom-PgAudit_CL', {
+function sinkWith(transport: IngestionTransport, sleeps: number[] = [], uploadTimeoutMs?: number, concurrency?: number) {
+  return new LogsIngestionSink(transport, 'dcr-00000000000000000000000000000000', 'Custom-PgAudit_CL', {
     retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 1000, retryStatuses: [408, 429] },
     uploadTimeoutMs,
+    concurrency,
     sleep: (ms) => {
       sleeps.push(ms);
       return Promise.resolve();
@@ -47,17 +56,17 @@ function sinkWith(client: UploadClient, sleeps: number[] = [], uploadTimeoutMs?:
 
 describe('LogsIngestionSink', () => {
   it('retries 429 honouring Retry-After, then delivers every row once', async () => {
-    const client = new ScriptedClient((call) => (call === 1 ? restError(429, { 'retry-after': '0.5' }) : null));
+    const t = new ScriptedTransport((call) => (call === 1 ? answer(429, { 'retry-after': '0.5' }) : null));
     const sleeps: number[] = [];
-    const result = await sinkWith(client, sleeps).send(rows(5));
+    const result = await sinkWith(t, sleeps).send(rows(5));
     expect(result).toEqual({ accepted: 5, failed: [] });
     expect(sleeps).toEqual([500]);
-    expect(client.accepted.map((r) => r.RecordId)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
+    expect(t.accepted.map((r) => r.RecordId)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
   });
 
   it('stops the run (dead-letters nothing) when a 5xx persists past the attempts', async () => {
-    const client = new ScriptedClient(() => restError(503, {}, 'busy'));
-    const sink = sinkWith(client);
+    const t = new ScriptedTransport(() => answer(503, {}, 'busy'));
+    const sink = sinkWith(t);
     const err = await sink.send(rows(3)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IngestionError);
     expect(err).toMatchObject({ code: 'IngestionUnavailable', context: { status: 503, body: 'busy' } });
@@ -66,40 +75,43 @@ describe('LogsIngestionSink', () => {
   });
 
   it('abandons an attempt that never answers after the upload timeout, retries, then stops', async () => {
-    const client = new ScriptedClient(() => 'hang');
+    const t = new ScriptedTransport(() => 'hang');
     const started = Date.now();
-    const err = await sinkWith(client, [], 50).send(rows(1)).catch((e: unknown) => e);
+    const err = await sinkWith(t, [], 50).send(rows(1)).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'IngestionUnavailable' });
     expect((err as IngestionError).message).toMatch(/timeout/);
-    expect(client.calls).toEqual([1, 1, 1]);
+    expect(t.calls).toEqual([1, 1, 1]);
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('a hanging attempt that is answered on retry delivers once', async () => {
-    const client = new ScriptedClient((call) => (call === 1 ? 'hang' : null));
-    expect(await sinkWith(client, [], 50).send(rows(2))).toEqual({ accepted: 2, failed: [] });
-    expect(client.accepted).toHaveLength(2);
+    const t = new ScriptedTransport((call) => (call === 1 ? 'hang' : null));
+    expect(await sinkWith(t, [], 50).send(rows(2))).toEqual({ accepted: 2, failed: [] });
+    expect(t.accepted).toHaveLength(2);
   });
 
   it('does not retry a 400 and keeps the response body and the rows\' positions for the dead letter', async () => {
-    const client = new ScriptedClient(() => restError(400, {}, '{"error":{"code":"InvalidStream"}}'));
-    const result = await sinkWith(client).send(rows(2));
-    expect(client.calls).toEqual([2]);
-    expect(result.failed[0]).toMatchObject({ status: 400, body: '{"error":{"code":"InvalidStream"}}', attempts: 1, from: 0, to: 2 });
+    const t = new ScriptedTransport(() => answer(400, {}, '{"error":{"code":"InvalidStream","message":"no such stream"}}'));
+    const result = await sinkWith(t).send(rows(2));
+    expect(t.calls).toEqual([2]);
+    expect(result.failed[0]).toMatchObject({ status: 400, body: '{"error":{"code":"InvalidStream","message":"no such stream"}}', attempts: 1, from: 0, to: 2 });
+    expect(result.failed[0]!.reason).toMatch(/InvalidStream: no such stream/);
   });
 
-  it('after a 413 split, a refused half is dead-lettered with its own positions', async () => {
-    const client = new ScriptedClient((_call, logs) => (logs.length > 2 ? restError(413) : logs.some((r) => r.RecordId === 'r5') ? restError(400) : null));
-    const result = await sinkWith(client).send(rows(7));
+  it('after a 413 split, a refused half is dead-lettered with its own positions and its rows exactly as sent', async () => {
+    const t = new ScriptedTransport((_call, logs) => (logs.length > 2 ? answer(413) : logs.some((r) => r.RecordId === 'r5') ? answer(400) : null));
+    const input = rows(7);
+    const result = await sinkWith(t).send(input);
     expect(result.accepted).toBe(5);
-    expect(result.failed.map((f) => [f.from, f.to, f.rows.map((r) => r.RecordId)])).toEqual([[4, 6, ['r4', 'r5']]]);
+    expect(result.failed.map((f) => [f.from, f.to, idsOf(f.rows)])).toEqual([[4, 6, ['r4', 'r5']]]);
+    expect(result.failed[0]!.rows).toEqual(input.slice(4, 6));
   });
 
   it('halves a request the service calls too large (413) until it fits', async () => {
-    const client = new ScriptedClient((_call, logs) => (logs.length > 2 ? restError(413) : null));
-    const result = await sinkWith(client).send(rows(7));
+    const t = new ScriptedTransport((_call, logs) => (logs.length > 2 ? answer(413) : null));
+    const result = await sinkWith(t).send(rows(7));
     expect(result).toEqual({ accepted: 7, failed: [] });
-    expect(client.accepted.map((r) => r.RecordId)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6']);
+    expect(t.accepted.map((r) => r.RecordId).sort()).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6']);
   });
 
   it.each([
@@ -107,45 +119,88 @@ describe('LogsIngestionSink', () => {
     { status: 403, code: 'IngestionForbidden' },
     { status: 404, code: 'IngestionNotFound' },
   ])('stops the run on $status (every request would fail the same way)', async ({ status, code }) => {
-    const client = new ScriptedClient(() => restError(status));
-    await expect(sinkWith(client).send(rows(1))).rejects.toMatchObject({ name: 'IngestionError', code });
-    expect(client.calls).toEqual([1]);
+    const t = new ScriptedTransport(() => answer(status));
+    await expect(sinkWith(t).send(rows(1))).rejects.toMatchObject({ name: 'IngestionError', code });
+    expect(t.calls).toEqual([1]);
   });
 
   it('stops (does not dead-letter) when no token can be had, after retrying', async () => {
     const noToken = Object.assign(new Error('ManagedIdentityCredential: Authentication failed'), { name: 'CredentialUnavailableError' });
-    const aggregate = Object.assign(new Error('undefined\n}'), { name: 'AggregateLogsUploadError', errors: [{ cause: noToken, failedLogs: [] }] });
-    const client = new ScriptedClient(() => aggregate);
-    const sink = sinkWith(client);
-    await expect(sink.send(rows(2))).rejects.toMatchObject({ code: 'IngestionNoToken' });
-    expect(client.calls).toEqual([2, 2, 2]);
+    const t = new ScriptedTransport(() => noToken);
+    await expect(sinkWith(t).send(rows(2))).rejects.toMatchObject({ code: 'IngestionNoToken' });
+    expect(t.calls).toEqual([2, 2, 2]);
   });
 
-  it('unwraps AggregateLogsUploadError (whose own message is broken)', async () => {
-    const aggregate = Object.assign(new Error('undefined\n}'), { name: 'AggregateLogsUploadError', errors: [{ cause: restError(429, { 'retry-after': '0.75' }), failedLogs: [] }] });
-    const client = new ScriptedClient((call) => (call === 1 ? aggregate : null));
-    const sleeps: number[] = [];
-    expect(await sinkWith(client, sleeps).send(rows(1))).toEqual({ accepted: 1, failed: [] });
-    expect(sleeps).toEqual([750]);
+  it.each([
+    { concurrency: 1, expected: 1 },
+    { concurrency: 4, expected: 4 },
+  ])('keeps up to $concurrency request(s) in flight; every row is accepted once', async ({ concurrency, expected }) => {
+    const t = new ScriptedTransport(() => null, 20);
+    const input = rows(12 * 1000, 900); // about 12 requests of ~1 MB
+    const result = await sinkWith(t, [], undefined, concurrency).send(input);
+    expect(result).toEqual({ accepted: input.length, failed: [] });
+    expect(t.maxInFlight).toBe(expected);
+    expect(t.accepted.map((r) => r.RecordId).sort()).toEqual(idsOf(input).sort());
+  });
+
+  it('a Stop in one request: nothing new starts, the others in flight end, then it is thrown', async () => {
+    const t = new ScriptedTransport((call) => (call === 2 ? answer(401) : null), 20);
+    const input = rows(12 * 1000, 900);
+    const err = await sinkWith(t, [], undefined, 4).send(input).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'IngestionUnauthorized' });
+    // Requests answered at about the same time may each start one more before the Stop is seen.
+    expect(t.calls.length).toBeLessThanOrEqual(2 * 4);
+    expect(t.calls.length).toBeLessThan([...requestsOf(input)].length);
+    expect(t.inFlight).toBe(0);
+  });
+
+  it('dead-lettered chunks come back in row order, whatever order they were answered in', async () => {
+    const t = new ScriptedTransport((call) => (call % 2 === 0 ? answer(400) : null), 5);
+    const result = await sinkWith(t, [], undefined, 4).send(rows(8 * 1000, 900));
+    const froms = result.failed.map((f) => f.from);
+    expect(froms.length).toBeGreaterThan(1);
+    expect(froms).toEqual([...froms].sort((a, b) => a - b));
   });
 });
 
-describe('chunkBySize', () => {
-  it('cuts requests of at most the byte limit, each a valid JSON array, in order', () => {
+describe('requestsOf', () => {
+  it('cuts requests of at most the byte limit, each body a JSON array of exactly that size, in order', () => {
     const input = rows(3000, 900);
-    const chunks = [...chunkBySize(input, MAX_REQUEST_BYTES)];
-    expect(chunks.length).toBeGreaterThan(1);
-    for (const c of chunks) {
-      expect(Buffer.byteLength(JSON.stringify(c.rows))).toBe(c.bytes);
-      expect(c.bytes).toBeLessThanOrEqual(MAX_REQUEST_BYTES);
+    const requests = [...requestsOf(input)];
+    expect(requests.length).toBeGreaterThan(1);
+    for (const r of requests) {
+      const body = bodyOf(input, r.from, r.to);
+      expect(Buffer.byteLength(body)).toBe(r.bytes);
+      expect(JSON.parse(body)).toHaveLength(r.to - r.from);
+      expect(r.bytes).toBeLessThanOrEqual(MAX_REQUEST_BYTES);
     }
-    // Full requests: every chunk but the last is at least 99 % of the limit.
-    for (const c of chunks.slice(0, -1)) expect(c.bytes).toBeGreaterThan(MAX_REQUEST_BYTES * 0.99);
-    expect(chunks.flatMap((c) => c.rows)).toEqual(input);
+    // Full requests: every one but the last is at least 99 % of the limit.
+    for (const r of requests.slice(0, -1)) expect(r.bytes).toBeGreaterThan(MAX_REQUEST_BYTES * 0.99);
+    expect(requests.map((r) => [r.from, r.to]).flat()).toEqual([0, ...requests.slice(0, -1).flatMap((r) => [r.to, r.to]), input.length]);
+  });
+
+  it('RequestFill follows the same packing: its open request is requestsOf()\'s last one, row by row', () => {
+    const fill = new RequestFill();
+    const input: SerializedRow[] = [];
+    let seed = 7;
+    for (let i = 0; i < 4000; i++) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      input.push(rows(1, seed % 3000)[0]!);
+      fill.add(input.at(-1)!.bytes);
+      if (i % 97 === 0) expect(fill.openBytes).toBe([...requestsOf(input)].at(-1)!.bytes);
+    }
+    expect(fill.openBytes).toBe([...requestsOf(input)].at(-1)!.bytes);
   });
 
   it('sends an oversized single row alone', () => {
-    const chunks = [...chunkBySize(rows(2, 2_000_000), MAX_REQUEST_BYTES)];
-    expect(chunks.map((c) => c.rows.length)).toEqual([1, 1]);
+    expect([...requestsOf(rows(2, 2_000_000))].map((r) => r.to - r.from)).toEqual([1, 1]);
+  });
+
+  it('serialises a row once, with its UTF-8 size and source offset', () => {
+    const [row] = rowObjects(1);
+    const s = serializeRow({ ...row!, Statement: 'é' });
+    expect(JSON.parse(s.json)).toEqual({ ...row, Statement: 'é' });
+    expect(s.bytes).toBe(Buffer.byteLength(s.json));
+    expect(s.offset).toBe(0);
   });
 });
