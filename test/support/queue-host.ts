@@ -4,11 +4,13 @@
 // the trigger metadata, delete it when the handler returns, make it visible again after
 // `visibilityTimeout` when it throws, and move it to `<queue>-poison` when it threw on attempt
 // `maxDequeueCount`. Up to `batchSize + newBatchThreshold` handlers run at once, as on one instance.
-import { InvocationContext } from '@azure/functions';
+import functions, { type InvocationContext as Invocation } from '@azure/functions';
+// The package is CommonJS that Node's ESM loader cannot list named exports of (a worker runs here).
+const { InvocationContext } = functions;
 import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
 import type { HostQueueSettings } from '../../src/config/host-queue-settings.js';
 
-export type QueueHandler = (message: unknown, ctx: InvocationContext) => Promise<unknown>;
+export type QueueHandler = (message: unknown, ctx: Invocation) => Promise<unknown>;
 
 export interface DrainResult {
   handled: number;
