@@ -13,6 +13,7 @@ import { hostQueueSettings, type HostQueueSettings } from '../config/host-queue-
 import { queueServiceClient } from '../config/queue-client.js';
 import { loadSettings, type Settings } from '../config/settings.js';
 import { PgAuditError } from '../errors/pgaudit-error.js';
+import { runErrorOf } from '../errors/run-error.js';
 import { prefixWarnings } from '../parse/log-line-prefix.js';
 import { discoverServers } from '../ship/discover-servers.js';
 import { formatCheck, healthTargetsOf, runHealthChecks } from '../ship/health-check.js';
@@ -26,7 +27,7 @@ import { ServerQueue } from '../ship/server-queue.js';
 import { createShipContext, shipConfigOf, type ShipClients, type ShipContext } from '../ship/ship-context.js';
 import type { RunError, SweepSummary } from '../ship/sweep.js';
 import { blobNameOfEvent } from './blob-event.js';
-import { DEFER_SECONDS, deferBusyServer, dequeueCountOf, reportPoison, serverOfMessage } from './queue-steps.js';
+import { DEFER_SECONDS, deferBusyServer, dequeueCountOf, rejectMessage, reportPoison, serverOfMessage } from './queue-steps.js';
 
 export interface Runtime {
   readonly settings: Settings;
@@ -102,6 +103,16 @@ async function run(plan: Plan, rt: Runtime, ctx: InvocationContext, trigger: Tri
   return summary;
 }
 
+/** Logs a failure of `step` with its fix (as every run error is logged), then rethrows it. */
+async function logged<T>(ctx: InvocationContext, trigger: Trigger, step: Promise<T>): Promise<T> {
+  try {
+    return await step;
+  } catch (err) {
+    ctx.error(JSON.stringify({ event: 'pgaudit-ingest.error', trigger, ...runErrorOf(null, err) }));
+    throw err;
+  }
+}
+
 /** Event Grid (Microsoft.Storage.BlobCreated): hand the new blob's server to the queue, naming the blob. */
 export async function onBlobCreated(event: unknown, ctx: InvocationContext): Promise<{ serverPath: string; blob: string } | null> {
   const rt = await runtimeFromEnvironment(ctx);
@@ -111,7 +122,8 @@ export async function onBlobCreated(event: unknown, ctx: InvocationContext): Pro
     return null;
   }
   const serverPath = serverOfMessage(name.blob);
-  await rt.queue.send({ serverPath, blobs: [name.blob], reason: 'blobCreated' });
+  // A failed send fails the invocation: Event Grid delivers the event again (its retry policy).
+  await logged(ctx, 'blobCreated', rt.queue.send({ serverPath, blobs: [name.blob], reason: 'blobCreated' }));
   ctx.log(JSON.stringify({ event: 'pgaudit-ingest.enqueued', trigger: 'blobCreated', servers: 1, blob: name.blob }));
   return { serverPath, blob: name.blob };
 }
@@ -130,7 +142,8 @@ export async function onSweep(_timer: unknown, ctx: InvocationContext): Promise<
     rt.lastDiscovery = now.getTime();
   }
   const planned = await planLookback(rt.context.deps.source, rt.context.store, now, rt.context.config.lookbackMs, extra);
-  const enqueued = await rt.queue.sendAll([...planned.plan.keys()].map((serverPath) => ({ serverPath, reason: 'sweep' as const })));
+  // A failed send fails the sweep before its heartbeat: the pipeline-silent alert sees it.
+  const enqueued = await logged(ctx, 'sweep', rt.queue.sendAll([...planned.plan.keys()].map((serverPath) => ({ serverPath, reason: 'sweep' as const }))));
   ctx.log(JSON.stringify({ event: 'pgaudit-ingest.enqueued', trigger: 'sweep', servers: enqueued.length, serversSeen: planned.stats.serversSeen, blobsChecked: planned.stats.blobsChecked, bytesBehind: planned.stats.bytesBehind }));
   // Nothing is shipped here: the run is empty, its heartbeat carries the planning numbers.
   const summary = await run({ plan: new Map(), stats: planned.stats, problems: planned.problems }, rt, ctx, 'sweep');
@@ -145,15 +158,15 @@ export async function onSweep(_timer: unknown, ctx: InvocationContext): Promise<
 export async function onShipServer(message: unknown, ctx: InvocationContext): Promise<SweepSummary | null> {
   const rt = await runtimeFromEnvironment(ctx);
   const read = readServerMessage(message);
+  // A message that can never be shipped is completed (retries would only end in the poison queue).
   if (!read.ok) {
-    // Retrying cannot make it readable: complete it, loudly.
-    ctx.error(JSON.stringify({ event: 'pgaudit-ingest.error', trigger: 'queue', code: 'QueueMessageInvalid', message: `shipServer: dropped a message: ${read.reason}` }));
+    await rejectMessage(rt, null, read.reason, ctx);
     return null;
   }
   const m = read.message;
   const foreign = (m.blobs ?? []).filter((b) => serverOfMessage(b) !== m.serverPath);
   if (foreign.length > 0) {
-    ctx.error(JSON.stringify({ event: 'pgaudit-ingest.error', trigger: 'queue', code: 'QueueMessageInvalid', message: `shipServer: dropped a message for ${m.serverPath} that names blobs of another server: ${foreign.join(', ')}` }));
+    await rejectMessage(rt, m.serverPath, `the message for ${m.serverPath} names blobs of another server: ${foreign.join(', ')}`, ctx);
     return null;
   }
   try {

@@ -51,6 +51,18 @@ export async function reportPoison(rt: Runtime, m: ServerMessage, attempt: numbe
     hint: 'fix what the error records of this server say; the next sweep plans the server again, so the poison message can then be deleted',
   };
   ctx.error(JSON.stringify({ event: 'pgaudit-ingest.poison', trigger: 'queue', ...e, attempt, maxDequeueCount: rt.host.maxDequeueCount }));
+  await recordError(rt, e, ctx);
+}
+
+/** A message that can never be shipped (unreadable, or naming another server's blobs): completed, and recorded. */
+export async function rejectMessage(rt: Runtime, server: string | null, reason: string, ctx: Pick<InvocationContext, 'error'>): Promise<void> {
+  const e = { server, code: 'QueueMessageInvalid', message: `shipServer: dropped a message: ${reason}`, hint: 'retrying cannot make it readable; a sweep plans every server with work again' };
+  ctx.error(JSON.stringify({ event: 'pgaudit-ingest.error', trigger: 'queue', ...e }));
+  await recordError(rt, e, ctx);
+}
+
+/** One error run record; if it cannot be sent, the log has it with its fields. */
+async function recordError(rt: Runtime, e: { server: string | null; code: string; message: string; hint: string }, ctx: Pick<InvocationContext, 'error'>): Promise<void> {
   const lines: string[] = [];
   await sendRunRecords([errorRecord(newRunInfo('queue'), new Date().toISOString(), e)], rt.context.runSink, (l) => lines.push(l));
   for (const l of lines) ctx.error(l);

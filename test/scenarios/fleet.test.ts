@@ -78,26 +78,29 @@ function startWorker(env: Record<string, string>): Promise<{ child: ChildProcess
   });
 }
 
-async function writeFleet(): Promise<ExpectedAudit[]> {
+async function writeFleet(): Promise<{ expected: ExpectedAudit[]; bytes: number }> {
   const now = new Date();
   const hour = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), now.getUTCHours()));
   const expected: ExpectedAudit[] = [];
+  let bytes = 0;
   const pending = Array.from({ length: SERVERS }, (_, i) => i);
   const writer = async (): Promise<void> => {
     for (let i = pending.shift(); i !== undefined; i = pending.shift()) {
       const server = `pg-fleet-${String(i).padStart(3, '0')}`;
       const s = new SessionScript(`f${i.toString(16)}.1`, 1000 + i, `user${i % 7}`, 'app', hour, server);
-      await append(await appendBlob(stack, hourBlob(server, hour)), bytesOf([...s.connect(), ...s.audit(STATEMENTS), ...s.disconnect()]));
+      const content = bytesOf([...s.connect(), ...s.audit(STATEMENTS), ...s.disconnect()]);
+      bytes += content.length;
+      await append(await appendBlob(stack, hourBlob(server, hour)), content);
       expected.push(...s.expected);
     }
   };
   await Promise.all(Array.from({ length: 16 }, writer));
-  return expected;
+  return { expected, bytes };
 }
 
 describe('fleet: 200 servers drained by worker processes', () => {
   it('1, 2 and 4 workers: every row exactly once; wall time and speed-up printed', async () => {
-    const expected = await writeFleet();
+    const { expected, bytes } = await writeFleet();
     const report: { workers: number; ms: number; enqueueMs: number; perWorker: number[]; cpu: { workers: number; azurite: number; endpoint: number }; load: number }[] = [];
     const azuritePids = [stack.azurite.pid, stack.queue!.pid];
     for (const workers of [1, 2, 4]) {
@@ -135,7 +138,7 @@ describe('fleet: 200 servers drained by worker processes', () => {
       (r) =>
         `  ${r.workers} worker(s): ${s(r.ms)} s, speed-up ${(base / r.ms).toFixed(2)}x, servers per worker ${r.perWorker.join('/')}; CPU s: workers ${s(r.cpu.workers)}, Azurite ${s(r.cpu.azurite)}, endpoint+test ${s(r.cpu.endpoint)} (of ${s(r.ms * 2)} on 2 cores); load ${r.load.toFixed(1)}; planning + enqueue ${r.enqueueMs} ms`,
     );
-    console.log(`fleet: ${SERVERS} servers, ${expected.length + 2 * SERVERS} rows per drain\n${table.join('\n')}`);
+    console.log(`fleet: ${SERVERS} servers, ${expected.length + 2 * SERVERS} rows (${(bytes / 1e6).toFixed(1)} MB of blobs) per drain\n${table.join('\n')}`);
     // Each drain shipped everything; more workers must not be slower than one by much (they share the cores).
     for (const r of report) expect(r.perWorker.reduce((a, b) => a + b, 0)).toBe(SERVERS);
   }, 300_000);

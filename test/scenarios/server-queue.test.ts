@@ -148,6 +148,18 @@ describe('the server queue', () => {
     expectExactlyOnce(acceptedFor(stack, server), b.s.expected, { otherRows: 1 });
   });
 
+  it('a message that can never be shipped is completed with an error record, not retried into the poison queue', async () => {
+    const rt = await appRuntime();
+    await rt.queue.queue.sendMessage(Buffer.from('{"version":1,"serverPath":""}').toString('base64'));
+    await rt.queue.send({ serverPath: serverPath('pg-q6-a'), blobs: [hourBlob('pg-q6-b', thisHour())], reason: 'blobCreated' });
+    const r = await drain(rt);
+    expect([r.handled, r.failed, r.poisoned]).toEqual([2, 0, 0]);
+    const rejected = stack.ingestion.acceptedOn(RUN_STREAM_NAME).filter((x) => x.ErrorCode === 'QueueMessageInvalid' && x.Trigger === 'queue');
+    expect(rejected.map((x) => x.ServerName).sort()).toEqual(expect.arrayContaining([null, 'pg-q6-a']));
+    expect(rejected.find((x) => x.ServerName === 'pg-q6-a')?.ErrorMessage).toMatch(/names blobs of another server/);
+    expect(acceptedFor(stack, 'pg-q6-b')).toEqual([]);
+  });
+
   it('a message failing every attempt: one poison run record and log error on the last attempt, the poison queue, status counts it', async () => {
     const rt = await appRuntime();
     const server = 'pg-q5-poison';
