@@ -2,7 +2,13 @@
 // checkpoint or marker: bytes behind (current length − shipped offset). A blob whose creation
 // time differs from the one recorded was replaced and is behind by its whole length; so is a
 // blob whose marker says it was being shipped while the server document has no checkpoint.
+// When the state account's queue service can be reached, the poison queue's message count too:
+// servers whose queue message failed maxDequeueCount times (docs/deploy.md "Scale-out").
 import { blobServiceClient } from '../config/azure-clients.js';
+import { queueServiceClient } from '../config/queue-client.js';
+import { PgAuditError } from '../errors/pgaudit-error.js';
+import { runErrorOf } from '../errors/run-error.js';
+import { POISON_SUFFIX } from '../ship/server-queue.js';
 import { completeSettings } from '../config/settings.js';
 import { StateStore, type ListedMarker } from '../state/state-store.js';
 import type { BlobCheckpoint } from '../state/documents.js';
@@ -48,7 +54,23 @@ function statusOf(blob: string, length: number, createdOn: string | null, cp: Bl
   return behind(0, 'untracked');
 }
 
-export async function collectStatus(o: StatusCliOptions, io: CliIo): Promise<{ blobs: BlobStatus[]; problems: string[] }> {
+/** The poison queue: its message count, or why it could not be read. */
+export type PoisonStatus = { readonly queue: string; readonly messages: number } | { readonly queue: string; readonly unreachable: string };
+
+async function poisonStatus(s: { stateStorage: Parameters<typeof queueServiceClient>[0]; clientId?: string | undefined; queueName: string }): Promise<PoisonStatus> {
+  const queue = `${s.queueName}${POISON_SUFFIX}`;
+  try {
+    // One try, short: status must not hang on a queue service it cannot reach.
+    const client = queueServiceClient(s.stateStorage, s.clientId, { retryOptions: { maxTries: 1, tryTimeoutInMs: 10_000 } }).getQueueClient(queue);
+    return { queue, messages: (await client.getProperties()).approximateMessagesCount ?? 0 };
+  } catch (err) {
+    if (err instanceof PgAuditError) return { queue, unreachable: err.describe() };
+    const e = runErrorOf(null, err);
+    return { queue, unreachable: e.code === 'Storage404' ? 'the queue does not exist (nothing was enqueued through this account yet)' : e.message };
+  }
+}
+
+export async function collectStatus(o: StatusCliOptions, io: CliIo): Promise<{ blobs: BlobStatus[]; problems: string[]; poison: PoisonStatus }> {
   const s = completeSettings(await resolveCliSettings(o, STORAGE_KEYS, ['logsStorage']));
   const logs = blobServiceClient(s.logsStorage, s.clientId);
   const store = new StateStore(blobServiceClient(s.stateStorage, s.clientId).getContainerClient(s.stateContainer));
@@ -69,11 +91,11 @@ export async function collectStatus(o: StatusCliOptions, io: CliIo): Promise<{ b
     if (!item.name.endsWith('.json')) continue;
     blobs.push(statusOf(item.name, item.properties.contentLength ?? 0, item.properties.createdOn?.toISOString() ?? null, checkpoints.get(item.name), markers.get(item.name), now));
   }
-  return { blobs, problems };
+  return { blobs, problems, poison: await poisonStatus(s) };
 }
 
 export async function runStatus(o: StatusCliOptions, io: CliIo): Promise<number> {
-  const { blobs: all, problems } = await collectStatus(o, io);
+  const { blobs: all, problems, poison } = await collectStatus(o, io);
   const shown = o.all ? all : all.filter((s) => s.state !== 'done' || s.bytesBehind > 0);
   if (o.json) {
     for (const s of shown) io.stdout.write(JSON.stringify(s) + '\n');
@@ -89,6 +111,8 @@ export async function runStatus(o: StatusCliOptions, io: CliIo): Promise<number>
   for (const s of all) counts[s.state]++;
   const parts = Object.entries(counts).filter(([k, n]) => n > 0 || k === 'tracked').map(([k, n]) => `${n} ${k}`);
   io.stderr.write(`pgaudit-ingest: ${all.length} blob(s): ${parts.join(', ')}; ${behind} byte(s) behind, ${late} of them late growth of blobs past their hour${o.all ? '' : ' (done blobs with nothing behind hidden; --all shows them)'}\n`);
+  if ('messages' in poison) io.stderr.write(`pgaudit-ingest: poison queue ${poison.queue}: ${poison.messages} message(s)${poison.messages > 0 ? ' (servers whose queue message failed every attempt: see the QueueMessagePoisoned run records)' : ''}\n`);
+  else io.stderr.write(`pgaudit-ingest: poison queue ${poison.queue}: not read: ${poison.unreachable}\n`);
   for (const p of problems) io.stderr.write(`pgaudit-ingest: error: ${p}\n`);
   return problems.length > 0 ? 1 : 0;
 }

@@ -1,10 +1,18 @@
 // A storage connection as Azure Functions names it: either `<NAME>` holding a connection string
 // (Azurite, local development) or identity-based `<NAME>__blobServiceUri` / `__serviceUri` /
-// `__accountName` with optional `__credential=managedidentity` and `__clientId`.
+// `__accountName` with optional `__credential=managedidentity` and `__clientId`; the state
+// connection also serves the server queue (`__queueServiceUri`, src/config/queue-client.ts).
 
 export type StorageConnection =
   | { readonly kind: 'connection-string'; readonly connectionString: string }
-  | { readonly kind: 'identity'; readonly blobServiceUri: string; readonly clientId: string | undefined; readonly managedIdentity: boolean };
+  | {
+      readonly kind: 'identity';
+      readonly blobServiceUri: string;
+      readonly clientId: string | undefined;
+      readonly managedIdentity: boolean;
+      /** `<NAME>__queueServiceUri` when given (the Functions host reads the same setting for the queue trigger). */
+      readonly queueServiceUri?: string;
+    };
 
 /** The connection named `name`; a bad value is always a problem, an absent one only when `required`. */
 export function storageConnectionFromEnv(name: string, env: NodeJS.ProcessEnv, problems: string[], required = true): StorageConnection | null {
@@ -32,7 +40,12 @@ export function storageConnectionFromEnv(name: string, env: NodeJS.ProcessEnv, p
     problems.push(`${name}__credential: only "managedidentity" is supported (got ${JSON.stringify(credential)})`);
     return null;
   }
-  return { kind: 'identity', blobServiceUri: uri, clientId: env[`${name}__clientId`] || undefined, managedIdentity: credential?.toLowerCase() === 'managedidentity' };
+  const queueServiceUri = env[`${name}__queueServiceUri`] || undefined;
+  if (queueServiceUri !== undefined && !/^https?:\/\//.test(queueServiceUri)) {
+    problems.push(`${name}__queueServiceUri: must be a URL such as https://<account>.queue.core.windows.net (got ${JSON.stringify(queueServiceUri)})`);
+    return null;
+  }
+  return { kind: 'identity', blobServiceUri: uri, clientId: env[`${name}__clientId`] || undefined, managedIdentity: credential?.toLowerCase() === 'managedidentity', ...(queueServiceUri ? { queueServiceUri } : {}) };
 }
 
 /** The connection as a CLI user types it: a connection string, or an account URL. */

@@ -5,7 +5,9 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import { hourlyBlobName, parseBlobPath } from '../state/blob-path.js';
 import type { BlobCheckpoint } from '../state/documents.js';
-import type { StateDocumentError } from '../state/state-document-error.js';
+import { readServerState } from '../state/documents.js';
+import { readBlobText } from '../state/read-text.js';
+import { StateDocumentError } from '../state/state-document-error.js';
 import { StateStore, type ListedMarker } from '../state/state-store.js';
 
 /** A blob as the listing showed it; length null when only its name is known (an event). */
@@ -126,19 +128,42 @@ export async function planLookback(source: ContainerClient, store: StateStore, n
   const byServer = new Map(states.map((s) => [s.serverPath, s.blobs]));
   // A discovered server whose document is bad stays out: its problem is reported instead.
   for (const serverPath of extraServers) if (!byServer.has(serverPath) && !bad.has(StateStore.serverDocName(serverPath))) byServer.set(serverPath, {});
-  const oldest = now.getTime() - lookbackMs - 3_600_000;
-  for (const [serverPath, checkpoints] of byServer) {
-    const listed: (PlannedBlob & { length: number })[] = [];
-    for (const prefix of dayPrefixes(serverPath, now, lookbackMs)) {
-      stats.listCalls++;
-      for await (const item of source.listBlobsFlat({ prefix })) {
-        const hour = parseBlobPath(item.name).hourStart;
-        if (item.name.endsWith('.json') && hour !== null && hour.getTime() >= oldest) listed.push(listedBlob(item));
-      }
-    }
-    planServer(plan, stats, listed, checkpoints, new Map(), now, lookbackMs);
-  }
+  for (const [serverPath, checkpoints] of byServer) planServer(plan, stats, await listLookback(source, serverPath, now, lookbackMs, stats), checkpoints, new Map(), now, lookbackMs);
   return { plan, stats, problems };
+}
+
+/** The blobs of one server's lookback window, one listing per day prefix. */
+async function listLookback(source: ContainerClient, serverPath: string, now: Date, lookbackMs: number, stats: PlanStats): Promise<(PlannedBlob & { length: number })[]> {
+  const oldest = now.getTime() - lookbackMs - 3_600_000;
+  const listed: (PlannedBlob & { length: number })[] = [];
+  for (const prefix of dayPrefixes(serverPath, now, lookbackMs)) {
+    stats.listCalls++;
+    for await (const item of source.listBlobsFlat({ prefix })) {
+      const hour = parseBlobPath(item.name).hourStart;
+      if (item.name.endsWith('.json') && hour !== null && hour.getTime() >= oldest) listed.push(listedBlob(item));
+    }
+  }
+  return listed;
+}
+
+/**
+ * The lookback plan of one server (a queue message): its own document and day prefixes only, so
+ * a worker's planning cost does not grow with the fleet. Decided exactly as planLookback decides.
+ */
+export async function planServerLookback(source: ContainerClient, store: StateStore, serverPath: string, now: Date, lookbackMs: number): Promise<ListedPlan> {
+  const plan: SweepPlan = new Map();
+  const stats: PlanStats = { serversSeen: 0, blobsChecked: 0, bytesBehind: 0, listCalls: 0 };
+  const name = StateStore.serverDocName(serverPath);
+  const doc = await readBlobText(store.container.getBlobClient(name));
+  let checkpoints: Readonly<Record<string, BlobCheckpoint>> = {};
+  try {
+    if (doc) checkpoints = readServerState(name, doc.text).state.blobs;
+  } catch (err) {
+    if (!(err instanceof StateDocumentError)) throw err;
+    return { plan, stats, problems: [err] };
+  }
+  planServer(plan, stats, await listLookback(source, serverPath, now, lookbackMs, stats), checkpoints, new Map(), now, lookbackMs);
+  return { plan, stats, problems: [] };
 }
 
 /**

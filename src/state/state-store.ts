@@ -19,7 +19,9 @@ export interface StateStoreOptions {
   readonly renewEveryMs: number;
 }
 
-const DEFAULTS: StateStoreOptions = { leaseSeconds: 60, renewEveryMs: 20_000 };
+/** How long a server's lease lasts unless renewed: a crashed owner frees the server after this. */
+export const LEASE_SECONDS = 60;
+const DEFAULTS: StateStoreOptions = { leaseSeconds: LEASE_SECONDS, renewEveryMs: 20_000 };
 
 export function newServerState(serverPath: string, now = new Date()): ServerState {
   return { version: SERVER_STATE_VERSION, serverPath, blobs: {}, sessions: null, createdAt: now.toISOString(), updatedAt: null };

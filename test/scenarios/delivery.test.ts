@@ -2,11 +2,13 @@
 // the contract-enforcing endpoint): every expected row arrives exactly once.
 import { InvocationContext } from '@azure/functions';
 import { describe, expect, it } from 'vitest';
-import { onBlobCreated, onSweep, startUp, useRuntime } from '../../src/app/function-runtime.js';
+import { onBlobCreated, onShipServer, onSweep, startUp, useRuntime, type Runtime } from '../../src/app/function-runtime.js';
+import { hostQueueSettings } from '../../src/config/host-queue-settings.js';
 import { loadSettings } from '../../src/config/settings.js';
 import { planLookback } from '../../src/ship/plan.js';
 import type { StateStore } from '../../src/state/state-store.js';
 import { runSweep } from '../../src/ship/sweep.js';
+import { drainQueue } from '../support/queue-host.js';
 import { TEST_RULE_ID } from '../support/stack.js';
 import { acceptedFor, append, appendBlob, expectExactlyOnce, LOGS, scenario, stackPerFile } from './harness.js';
 import { bytesOf, hourBlob, serverPath, SessionScript } from './workload.js';
@@ -18,7 +20,7 @@ async function planLive(store: StateStore, now: Date, lookbackMs: number, extraS
   return plan;
 }
 
-const stack = stackPerFile();
+const stack = stackPerFile({ queue: true });
 
 const HOUR = new Date('2026-11-22T10:00:00Z');
 const at = (minutes: number): Date => new Date(HOUR.getTime() + minutes * 60_000);
@@ -148,7 +150,7 @@ describe('delivery', () => {
     expectExactlyOnce(acceptedFor(stack, server), s.expected, { otherRows: 2 });
   });
 
-  it('the function handlers: blobCreated starts a blob, the timer sweep follows its growth', async () => {
+  it('the function handlers: blobCreated enqueues a new blob, the timer sweep enqueues its growth, shipServer ships both', async () => {
     const server = 'pg-functions';
     const now = new Date();
     const hour = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), now.getUTCHours()));
@@ -156,14 +158,17 @@ describe('delivery', () => {
       PGAUDIT_INGESTION_ENDPOINT: stack.ingestion.endpoint,
       PGAUDIT_DCR_IMMUTABLE_ID: TEST_RULE_ID,
       PGAUDIT_LOGS_STORAGE: stack.azurite.connectionString,
-      PGAUDIT_STATE_STORAGE: stack.azurite.connectionString,
+      PGAUDIT_STATE_STORAGE: stack.stateConnectionString,
       PGAUDIT_STATE_CONTAINER: 'fn-state',
       PGAUDIT_DEADLETTER_CONTAINER: 'fn-dead',
+      PGAUDIT_QUEUE_NAME: 'fn-servers',
     });
     const logs: string[] = [];
     const startLog = { log: (m: string) => void logs.push(m), warn: (m: string) => void logs.push(m), error: (m: string) => void logs.push(`ERROR ${m}`) };
     await stack.blobs.getContainerClient(LOGS).createIfNotExists();
-    useRuntime(await startUp(settings, stack.clients(), startLog));
+    const rt: Runtime = await startUp(settings, { ...stack.clients(), queue: stack.queueService() }, startLog);
+    useRuntime(rt);
+    const drain = () => drainQueue(rt.queue.queue, rt.queue.poison, onShipServer, { host: hostQueueSettings(), untilEmpty: true, timeoutMs: 30_000 });
     // The instance's start-up check ran against the same parts, and every check passed.
     expect(logs.filter((l) => l.includes('start-up check')).map((l) => l.split(':')[1]!.trim())).toEqual([
       'ok   ingestion Custom-PgAudit_CL', 'ok   logs insights-logs-postgresqllogs', 'ok   state fn-state', 'ok   dead letters fn-dead',
@@ -179,13 +184,23 @@ describe('delivery', () => {
     const s = new SessionScript('6a6.1', 601, 'frank', 'web', hour, server);
     await append(blob, bytesOf([...s.connect(), ...s.audit(5)]));
     expect(await onBlobCreated(created(name, 'other-container'), context('blobCreated'))).toBeNull();
-    await onBlobCreated(created(name), context('blobCreated'));
+    // blobCreated ships nothing itself: it names the blob in a message for its server.
+    expect(await onBlobCreated(created(name), context('blobCreated'))).toEqual({ serverPath: serverPath(server), blob: name });
+    expect(acceptedFor(stack, server)).toEqual([]);
+    const first = await drain();
+    expect([first.handled, first.failed]).toEqual([1, 0]);
+    expect(acceptedFor(stack, server)).toHaveLength(6);
     await append(blob, bytesOf([...s.audit(5), ...s.disconnect()]));
-    await onSweep({}, context('sweep'));
+    const swept = await onSweep({}, context('sweep'));
+    expect(swept.enqueued).toEqual([serverPath(server)]);
+    expect(acceptedFor(stack, server)).toHaveLength(6);
+    const second = await drain();
+    expect([second.handled, second.failed]).toEqual([1, 0]);
     useRuntime(null);
     expectExactlyOnce(acceptedFor(stack, server), s.expected, { otherRows: 2 });
-    const summaries = logs.filter((l) => l.includes('"event":"pgaudit-ingest.summary"')).map((l) => JSON.parse(l) as { trigger: string; shipped: number; rowsByEventType: Record<string, number> });
-    expect(summaries.map((x) => [x.trigger, x.shipped])).toEqual([['blobCreated', 6], ['sweep', 6]]);
-    expect(summaries[1]?.rowsByEventType.AUDIT).toBe(5);
+    const summaries = [...logs, ...first.logs, ...second.logs].filter((l) => l.includes('"event":"pgaudit-ingest.summary"')).map((l) => JSON.parse(l.slice(l.indexOf('{'))) as { trigger: string; shipped: number; rowsByEventType: Record<string, number> });
+    // The sweep's own run ships nothing (its heartbeat carries the plan); the queue runs ship.
+    expect(summaries.map((x) => [x.trigger, x.shipped])).toEqual([['sweep', 0], ['queue', 6], ['queue', 6]]);
+    expect(summaries[2]?.rowsByEventType.AUDIT).toBe(5);
   });
 });

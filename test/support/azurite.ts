@@ -1,4 +1,5 @@
-// Starts a real Azurite blob service (the npm package in node_modules) on a free port, in memory.
+// Starts a real Azurite blob service (the npm package in node_modules) on a free port, in memory;
+// startAzuriteQueue starts its queue service (azurite-queue, same package) the same way.
 //
 //   const azurite = await startAzurite();          // beforeAll
 //   BlobServiceClient.fromConnectionString(azurite.connectionString)
@@ -41,25 +42,52 @@ export const AZURITE_ACCOUNT = 'devstoreaccount1';
 /** Azurite's published development key (documented, not a secret). */
 export const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 const BIN = path.resolve(import.meta.dirname, '../../node_modules/.bin/azurite-blob');
+const QUEUE_BIN = path.resolve(import.meta.dirname, '../../node_modules/.bin/azurite-queue');
 // Preloaded into Azurite: exit when our end of its stdin closes, i.e. when this process is gone
 // even if it was killed without running exit hooks (vitest ends workers with signals).
 const WATCHDOG = `data:text/javascript,process.stdin.on('end',()=>process.exit(0)).resume()`;
 const LISTENS = /successfully listens on http:\/\/127\.0\.0\.1:(\d+)/;
 
-export function azuriteConnectionString(port: number): string {
-  return `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=http://127.0.0.1:${port}/${AZURITE_ACCOUNT};`;
+/** The blob service's connection string; with `queuePort`, the queue service's endpoint too. */
+export function azuriteConnectionString(port: number, queuePort?: number): string {
+  const queue = queuePort === undefined ? '' : `QueueEndpoint=http://127.0.0.1:${queuePort}/${AZURITE_ACCOUNT};`;
+  return `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=http://127.0.0.1:${port}/${AZURITE_ACCOUNT};${queue}`;
+}
+
+export interface AzuriteQueueHandle {
+  readonly port: number;
+  /** `http://127.0.0.1:<port>/devstoreaccount1` */
+  readonly queueEndpoint: string;
+  /** Shared-key connection string naming only the queue endpoint (QueueServiceClient.fromConnectionString). */
+  readonly connectionString: string;
+  readonly pid: number;
+  output(): string;
+  close(): Promise<void>;
 }
 
 export async function startAzurite(options: AzuriteOptions = {}): Promise<AzuriteHandle> {
+  const { port, handle } = await startService(BIN, ['--blobHost', '127.0.0.1', '--blobPort', String(options.port ?? 0)], options);
+  const blobEndpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
+  return { ...handle, port, blobEndpoint, connectionString: azuriteConnectionString(port) };
+}
+
+/** Azurite's queue service (the same package's azurite-queue), in memory, on a free port. */
+export async function startAzuriteQueue(options: AzuriteOptions = {}): Promise<AzuriteQueueHandle> {
+  const { port, handle } = await startService(QUEUE_BIN, ['--queueHost', '127.0.0.1', '--queuePort', String(options.port ?? 0)], options);
+  const queueEndpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
+  return { ...handle, port, queueEndpoint, connectionString: `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};QueueEndpoint=${queueEndpoint};` };
+}
+
+async function startService(bin: string, listen: readonly string[], options: AzuriteOptions): Promise<{ port: number; handle: Pick<AzuriteHandle, 'pid' | 'output' | 'close'> }> {
   const timeoutMs = options.timeoutMs ?? 15_000;
   // In-memory persistence writes no data files (and refuses --location); running in a temporary
   // directory keeps any stray file (e.g. a relative --debug log) out of the repository.
   const cwd = mkdtempSync(path.join(tmpdir(), 'azurite-'));
   const args = [
-    '--blobHost', '127.0.0.1', '--blobPort', String(options.port ?? 0), '--inMemoryPersistence', '--silent', '--skipApiVersionCheck', '--loose', '--disableTelemetry',
+    ...listen, '--inMemoryPersistence', '--silent', '--skipApiVersionCheck', '--loose', '--disableTelemetry',
     ...(options.extraArgs ?? []),
   ];
-  const child = spawn(process.execPath, ['--import', WATCHDOG, realpathSync(BIN), ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, ['--import', WATCHDOG, realpathSync(bin), ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   let stdout = '';
   let stderr = '';
   const killGroup = (signal: NodeJS.Signals): void => {
@@ -78,7 +106,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     process.removeListener('exit', onProcessExit);
     rmSync(cwd, { recursive: true, force: true });
   });
-  const describe = (): string => `${BIN} ${args.join(' ')}\n--- stderr ---\n${stderr}\n--- stdout ---\n${stdout}`;
+  const describe = (): string => `${bin} ${args.join(' ')}\n--- stderr ---\n${stderr}\n--- stdout ---\n${stdout}`;
 
   const port = await new Promise<number>((resolve, reject) => {
     const done = (err: Error | null, value?: number): void => {
@@ -103,15 +131,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     child.on('exit', onExit);
   });
 
-  const blobEndpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
-  return {
-    port,
-    blobEndpoint,
-    connectionString: azuriteConnectionString(port),
-    pid: child.pid!,
-    output: () => `${stdout}${stderr}`,
-    close: () => stop(child, exited, killGroup),
-  };
+  return { port, handle: { pid: child.pid!, output: () => `${stdout}${stderr}`, close: () => stop(child, exited, killGroup) } };
 }
 
 function stop(child: ChildProcess, exited: Promise<void>, killGroup: (s: NodeJS.Signals) => void): Promise<void> {

@@ -4,11 +4,12 @@
 // Start one stack per test file (beforeAll): MSAL keeps the first managed-identity endpoint it sees
 // for the life of the worker (see managed-identity-endpoint.ts).
 import { BlobServiceClient } from '@azure/storage-blob';
+import { QueueServiceClient } from '@azure/storage-queue';
 import { defaultCredential, ingestionTransport } from '../../src/config/azure-clients.js';
 import { RUN_COLUMNS, RUN_STREAM_NAME } from '../../src/run-record-schema.js';
 import { STREAM_NAME } from '../../src/schema.js';
 import type { ShipClients } from '../../src/ship/ship-context.js';
-import { startAzurite, type AzuriteHandle } from './azurite.js';
+import { azuriteConnectionString, startAzurite, startAzuriteQueue, type AzuriteHandle, type AzuriteQueueHandle } from './azurite.js';
 import { startIngestionEndpoint, trustingClientOptions, type IngestionHandle, type IngestionOptions } from './logs-ingestion-endpoint.js';
 import { startIdentityEndpoint, useManagedIdentityEnv, type IdentityHandle, type IdentityOptions } from './managed-identity-endpoint.js';
 
@@ -19,6 +20,12 @@ export interface Stack {
   readonly identity: IdentityHandle;
   readonly ingestion: IngestionHandle;
   readonly blobs: BlobServiceClient;
+  /** Azurite's queue service, with `queue: true` (else null). */
+  readonly queue: AzuriteQueueHandle | null;
+  /** The state account's connection string: blob, and queue with `queue: true` (PGAUDIT_STATE_STORAGE). */
+  readonly stateConnectionString: string;
+  /** A queue service client of the queue service (throws without `queue: true`). */
+  queueService(): QueueServiceClient;
   /** Fresh SDK clients as the function app builds them (real credential, real clients). */
   clients(): ShipClients;
   /** Put back the environment useManagedIdentityEnv changed (close() does it too; idempotent). */
@@ -27,20 +34,22 @@ export interface Stack {
 }
 
 export interface StackOptions {
+  /** Also start Azurite's queue service (the server queue). */
+  readonly queue?: boolean;
   readonly identity?: IdentityOptions;
   readonly ingestion?: Omit<IngestionOptions, 'ruleId' | 'stream' | 'validateToken'>;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // Start all three; if one fails, close the others before rethrowing (no process left behind).
-  const [a, i, g] = await Promise.allSettled([startAzurite(), startIdentityEndpoint(options.identity), startIngestion(options)]);
-  if (a.status !== 'fulfilled' || i.status !== 'fulfilled' || g.status !== 'fulfilled') {
-    await Promise.all([a, i, g].map(async (s) => (s.status === 'fulfilled' ? s.value.close() : undefined)));
-    const reasons = [a, i, g].flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
+  const [a, i, g, q] = await Promise.allSettled([startAzurite(), startIdentityEndpoint(options.identity), startIngestion(options), options.queue ? startAzuriteQueue() : Promise.resolve(null)]);
+  if (a.status !== 'fulfilled' || i.status !== 'fulfilled' || g.status !== 'fulfilled' || q.status !== 'fulfilled') {
+    await Promise.all([a, i, g, q].map(async (s) => (s.status === 'fulfilled' ? s.value?.close() : undefined)));
+    const reasons = [a, i, g, q].flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
     throw new AggregateError(reasons, `startStack failed: ${reasons.map(String).join('; ')}`);
   }
   const { ingestion, link } = g.value;
-  const [azurite, identity] = [a.value, i.value];
+  const [azurite, identity, queue] = [a.value, i.value, q.value];
   link(identity);
   const restoreEnv = useManagedIdentityEnv(identity);
   const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
@@ -49,6 +58,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     identity,
     ingestion,
     blobs,
+    queue,
+    stateConnectionString: azuriteConnectionString(azurite.port, queue?.port),
+    queueService: () => {
+      if (!queue) throw new Error('startStack({ queue: true }) starts the queue service');
+      return QueueServiceClient.fromConnectionString(queue.connectionString);
+    },
     clients: () => ({
       logs: blobs,
       state: blobs,
@@ -58,7 +73,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     restoreEnv,
     async close() {
       restoreEnv();
-      await Promise.all([azurite.close(), identity.close(), ingestion.close()]);
+      await Promise.all([azurite.close(), identity.close(), ingestion.close(), queue?.close()]);
     },
   };
 }
