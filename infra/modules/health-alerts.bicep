@@ -86,7 +86,7 @@ var logRules = [
   {
     name: 'ingest-lag'
     severity: 2
-    description: 'Every sweep of two consecutive windows left more than the threshold of bytes unread.'
+    description: 'Every run of a server in two consecutive windows left more than the threshold of bytes of it unread.'
     query: loadTextContent('../kql/health-lag.kql')
     measure: 'BytesBehind'
     aggregation: 'Minimum'
@@ -95,7 +95,7 @@ var logRules = [
     window: iso(logWindow(windowMinutes))
     frequency: 'PT5M'
     periods: 2
-    dimensions: []
+    dimensions: [byServer]
     deploy: on.lag
   }
   {

@@ -18,7 +18,8 @@ export async function recordedRun(ctx: ShipContext, plan: Plan, info: RunInfo, d
   const summary = await runSweep(plan.plan, deps);
   const problems: RunError[] = plan.problems.map((p) => ({ server: null, code: p.code, message: p.message, hint: p.hint ?? null }));
   summary.errors.unshift(...problems);
-  const records = runRecordsOf(summary, plan.stats, info);
+  const servers = [...plan.plan.keys()];
+  const records = runRecordsOf(summary, plan.stats, info, undefined, servers.length === 1 ? servers[0]! : null);
   const delivery = await sendRunRecords(records, ctx.runSink, deps.log);
   if (delivery.failed > 0) deps.log(`${delivery.failed} run record(s) could not be sent to ${ctx.config.runStream}; each was logged above with its fields`);
   return { summary, records, delivery };

@@ -53,7 +53,7 @@ export function errorRecord(info: RunInfo, at: string, e: Pick<RunError, 'server
 }
 
 /** The run records of a run (blob records in the order they were written, then errors, then the heartbeat). */
-export function runRecordsOf(summary: SweepSummary, plan: PlanStats | null, info: RunInfo, at = new Date().toISOString()): RunRecord[] {
+export function runRecordsOf(summary: SweepSummary, plan: PlanStats | null, info: RunInfo, at = new Date().toISOString(), onlyServer: string | null = null): RunRecord[] {
   const records: RunRecord[] = [];
   for (const r of summary.ranges) {
     records.push({
@@ -76,6 +76,8 @@ export function runRecordsOf(summary: SweepSummary, plan: PlanStats | null, info
   const read = summary.ranges.reduce((n, r) => n + (r.end - r.start), 0);
   records.push({
     ...baseRecord(info, 'heartbeat', at),
+    // A run of one server (a queue message) names it: its BytesBehind is that server's lag.
+    ServerName: onlyServer ? serverNameOfPath(onlyServer) || null : null,
     ServersSeen: plan?.serversSeen ?? summary.servers,
     BlobsChecked: plan?.blobsChecked ?? summary.blobs.length,
     BytesBehind: plan ? Math.max(0, plan.bytesBehind - read) : summary.blobs.reduce((n, b) => n + b.bytesBehind, 0),

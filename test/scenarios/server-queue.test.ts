@@ -107,6 +107,9 @@ describe('the server queue', () => {
     expect(acceptedFor(stack, other)).toEqual([]);
     const beats = stack.ingestion.acceptedOn(RUN_STREAM_NAME).filter((x) => x.Trigger === 'queue' && x.RecordType === 'heartbeat' && x.ServersSeen === 1);
     expect(beats.length).toBeGreaterThan(0);
+    // The queue run's heartbeat names its server, measured after shipping: the per-server lag.
+    const mineName = acceptedFor(stack, mine)[0]!.ServerName;
+    expect(beats.filter((x) => x.ServerName === mineName).map((x) => x.BytesBehind)).toEqual([0]);
   });
 
   it('blobCreated names the blob; shipServer ships that blob; a second message finds nothing left', async () => {
