@@ -5,7 +5,7 @@
 // shipper, not the test double, is measured). Alternating runs, fresh state each time.
 // Targets (issue 13): ship ≤ 1.5× parse (must be ≤ 2.0×), peak RSS ≤ 256 MB, requests ≥ 0.9 MB.
 import { spawn } from 'node:child_process';
-import { createReadStream, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStack, TEST_RULE_ID } from '../../test/support/index.js';
@@ -13,6 +13,16 @@ import { benchBlob } from './bench-blob.mjs';
 
 const root = join(import.meta.dirname, '..', '..');
 const runs = Number(process.env.BENCH_SHIP_RUNS ?? 3);
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); null elsewhere. */
+function processCpuSeconds(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return null;
+  }
+}
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const SERVER = 'resourceId=/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/RESOURCEGROUPS/BENCH/PROVIDERS/MICROSOFT.DBFORPOSTGRESQL/FLEXIBLESERVERS/PGBENCH/';
 
@@ -53,19 +63,23 @@ try {
   const env = { NODE_EXTRA_CA_CERTS: caFile, PGAUDIT_LOGS_STORAGE: stack.azurite.connectionString };
   const parse: number[] = [];
   const parseCpu: number[] = [];
-  const ship: { seconds: number; cpuSeconds: number; rssMb: number; requests: number; mbPerRequest: number }[] = [];
+  const ship: { seconds: number; cpuSeconds: number; rigCpu: { azurite: number | null; endpoint: number }; rssMb: number; requests: number; mbPerRequest: number }[] = [];
   for (let i = 0; i < runs; i++) {
     const pr = await timed(['parse', '--no-progress', '-o', '/dev/null', blob], {});
     parse.push(pr.seconds);
     parseCpu.push(pr.cpuSeconds);
     const before = stack.ingestion.requests.length;
+    const rigBefore = { azurite: processCpuSeconds(stack.azurite.pid), endpoint: process.cpuUsage() };
     const r = await timed(['ship', '--prefix', SERVER, '--state-container', `bench-state-${Date.now()}`, '--endpoint', stack.ingestion.endpoint, '--rule-id', TEST_RULE_ID], env);
+    const endpointCpu = process.cpuUsage(rigBefore.endpoint);
+    const azuriteAfter = processCpuSeconds(stack.azurite.pid);
+    const rigCpu = { azurite: azuriteAfter === null || rigBefore.azurite === null ? null : azuriteAfter - rigBefore.azurite, endpoint: (endpointCpu.user + endpointCpu.system) / 1e6 };
     const requests = stack.ingestion.requests.slice(before).filter((q) => q.status === 204 && q.rows > 1);
     const mbPerRequest = requests.reduce((n, q) => n + q.bytes, 0) / 1e6 / Math.max(1, requests.length);
-    ship.push({ seconds: r.seconds, cpuSeconds: r.cpuSeconds, rssMb: r.rssMb, requests: requests.length, mbPerRequest });
+    ship.push({ seconds: r.seconds, cpuSeconds: r.cpuSeconds, rigCpu, rssMb: r.rssMb, requests: requests.length, mbPerRequest });
     console.error(
       `bench: run ${i + 1}/${runs}: parse ${pr.seconds.toFixed(2)} s (CPU ${pr.cpuSeconds.toFixed(2)} s), ship ${r.seconds.toFixed(2)} s (CPU ${r.cpuSeconds.toFixed(2)} s; ratio ${(r.seconds / pr.seconds).toFixed(2)}), ` +
-        `${requests.length} requests of ${mbPerRequest.toFixed(3)} MB, peak RSS ${r.rssMb.toFixed(0)} MB`,
+        `${requests.length} requests of ${mbPerRequest.toFixed(3)} MB, peak RSS ${r.rssMb.toFixed(0)} MB; meanwhile Azurite used ${rigCpu.azurite?.toFixed(2) ?? '?'} s CPU, the endpoint ${rigCpu.endpoint.toFixed(2)} s`,
     );
   }
   const p = median(parse);
@@ -81,6 +95,9 @@ try {
     // (Azurite and the endpoint run in other processes and are not counted).
     parseCpuSeconds: Number(median(parseCpu).toFixed(2)),
     shipCpuSeconds: Number(median(ship.map((x) => x.cpuSeconds)).toFixed(2)),
+    // The test rig's share of the same cores while ship ran (Azurite serves the blob and the
+    // state; the endpoint, in this process, gunzips and counts).
+    rigCpuSeconds: { azurite: ship.at(-1)!.rigCpu.azurite, endpoint: Number(ship.at(-1)!.rigCpu.endpoint.toFixed(2)) },
     shipPeakRssMB: Number(Math.max(...ship.map((x) => x.rssMb)).toFixed(0)),
     requests: ship.at(-1)!.requests,
     mbPerRequest: Number(ship.at(-1)!.mbPerRequest.toFixed(3)),

@@ -7,6 +7,7 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import type { AuditPipeline, PipelineSnapshot } from '../pipeline/audit-pipeline.js';
 import { chunkRows } from '../pipeline/chunk-rows.js';
+import { DEFAULT_MAX_LINE_BYTES } from '../read/line-splitter.js';
 import { addStats, emptyStats, type PipelineStats } from '../pipeline/stats.js';
 import { parseBlobPath } from '../state/blob-path.js';
 import { MARKER_VERSION, type BlobCheckpoint } from '../state/documents.js';
@@ -14,6 +15,7 @@ import { statusOf } from '../state/read-text.js';
 import type { ServerLease } from '../state/server-lease.js';
 import type { StateStore } from '../state/state-store.js';
 import { startFromMarker } from './blob-start.js';
+import { THREAD_MIN_BYTES, threadedChunkRows } from './decode-stream.js';
 import type { DeadLetterStore } from './dead-letter-store.js';
 import type { LogsIngestionSink } from './logs-ingestion-sink.js';
 import { pastLookback, replaced, type PlannedBlob } from './plan.js';
@@ -217,8 +219,13 @@ export async function shipBlob(planned: PlannedBlob, lease: ServerLease, pipelin
   let budgetSpent = false;
   if (length > start) {
     const body = (await deps.source.getBlobClient(name).download(start, length - start, { maxRetryRequests: 5 })).readableStreamBody;
-    // Past the lookback the blob is final: a cut last line becomes an UNPARSED row.
-    const batches = chunkRows((body ?? []) as AsyncIterable<Buffer>, pipeline, { sourceBlob: name, blobIdentity: createdOn, startOffset: start, final: !open });
+    const chunks = (body ?? []) as AsyncIterable<Buffer>;
+    // Past the lookback the blob is final: a cut last line becomes an UNPARSED row. A large range
+    // is split and decoded in a second thread while this one builds, serialises and uploads rows.
+    const batches =
+      length - start >= THREAD_MIN_BYTES
+        ? threadedChunkRows(chunks, pipeline, { blob: name, identity: createdOn }, { startOffset: start, final: !open, maxLineBytes: DEFAULT_MAX_LINE_BYTES })
+        : chunkRows(chunks, pipeline, { sourceBlob: name, blobIdentity: createdOn, startOffset: start, final: !open });
     try {
       let next = await batches.next();
       while (!next.done) {
@@ -248,6 +255,7 @@ export async function shipBlob(planned: PlannedBlob, lease: ServerLease, pipelin
       throw err;
     } finally {
       (body as { destroy?: () => void } | undefined)?.destroy?.(); // stop the download when the loop ended early
+      await batches.return({ endOffset: start, pendingBytes: 0 }); // and the decode thread, if any
     }
   } else if (!tracked) {
     await checkpoint(take(start)); // start tracking a new (still empty) blob
