@@ -9,8 +9,10 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-explicit-any -- the Bridge.NET syntax tree is untyped */
 import { COLUMNS, TABLE_NAME } from '../../src/schema.js';
 import { parseSyntax, resultColumnNames, syntaxKindName } from '../helpers/kusto.js';
+import { callFunction, hasTerm, list, literal, regex, str, timespanMs, type Value } from './kql-scalars.js';
 
-export type Value = string | number | boolean | null | Value[];
+export type { Value } from './kql-scalars.js';
+
 export interface TRow {
   readonly values: Record<string, Value>;
   readonly ids: ReadonlySet<number>;
@@ -22,27 +24,6 @@ export interface EvalContext {
 }
 
 type Env = Map<string, { scalar: Value } | { table: () => TRow[] }>;
-
-const UNIT_MS: Record<string, number> = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
-
-export function timespanMs(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(d|h|ms|m|s)$/.exec(text.trim());
-  if (!m) throw new Error(`timespan ${text} not supported`);
-  return Number(m[1]) * UNIT_MS[m[2]!]!;
-}
-
-function regex(pattern: string): RegExp {
-  const ci = pattern.startsWith('(?i)');
-  return new RegExp(ci ? pattern.slice(4) : pattern, ci ? 'i' : '');
-}
-
-/** Kusto terms: runs of letters and digits (has matches a whole term, or a run of them). */
-const hasTerm = (text: string, term: string): boolean => new RegExp(`(^|[^\\p{L}\\p{N}])${term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\p{L}\\p{N}])`, 'iu').test(text);
-
-/** A literal's value: Bridge.NET gives longs as Int64 objects. */
-const literal = (v: any): Value => (v !== null && typeof v === 'object' && typeof v.toNumber === 'function' ? (v.toNumber() as number) : (v as Value));
-const str = (v: Value): string => (v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v));
-const list = (v: Value): Value[] => (Array.isArray(v) ? v : [v]);
 
 export class KqlEval {
   private readonly kind = syntaxKindName;
@@ -283,7 +264,7 @@ export class KqlEval {
         return typeof a === 'number' && typeof b === 'number' ? a * b : null;
       }
       case 'FunctionCallExpression':
-        return this.call(String(n.Name.SimpleName), this.elements(n.ArgumentList.Expressions), r, env);
+        return callFunction(String(n.Name.SimpleName), this.elements(n.ArgumentList.Expressions).map((e) => this.scalar(e, r, env)), this.ctx.now);
       default:
         throw new Error(`expression ${k} not supported`);
     }
@@ -294,55 +275,6 @@ export class KqlEval {
     if (k === 'JsonArrayExpression') return this.elements(n.Values).map((e) => this.json(e));
     if (k === 'StringLiteralExpression' || k === 'LongLiteralExpression') return literal(n.LiteralValue);
     throw new Error(`dynamic ${k} not supported`);
-  }
-
-  private call(fn: string, args: any[], r: TRow, env: Env): Value {
-    const a: Value[] = args.map((e) => this.scalar(e, r, env));
-    const at = (i: number): Value => a[i] ?? null;
-    switch (fn) {
-      case 'not':
-        return at(0) !== true;
-      case 'tolower':
-        return str(at(0)).toLowerCase();
-      case 'toupper':
-        return str(at(0)).toUpperCase();
-      case 'isnull':
-        return at(0) === null;
-      case 'isnotnull':
-        return at(0) !== null;
-      case 'isempty':
-        return at(0) === null || at(0) === '';
-      case 'isnotempty':
-        return !(at(0) === null || at(0) === '');
-      case 'coalesce':
-        return a.find((v) => v !== null && v !== '') ?? (typeof at(0) === 'string' ? '' : null);
-      case 'ago':
-        return this.ctx.now - Number(at(0));
-      case 'now':
-        return this.ctx.now;
-      case 'extract': {
-        const m = regex(str(at(0))).exec(str(at(2)));
-        return m?.[Number(at(1))] ?? '';
-      }
-      case 'extract_all': {
-        const re = regex(str(at(0)));
-        return [...str(at(1)).matchAll(new RegExp(re.source, re.flags + 'g'))].map((m) => m[1] ?? m[0]);
-      }
-      case 'trim': {
-        const re = str(at(0));
-        return str(at(1)).replace(new RegExp(`^(${re})+|(${re})+$`, 'g'), '');
-      }
-      case 'array_length': {
-        const v = at(0);
-        return Array.isArray(v) ? v.length : null;
-      }
-      case 'set_intersect': {
-        const [x, y] = [list(at(0)), list(at(1))];
-        return [...new Set(x.filter((v) => y.includes(v)))];
-      }
-      default:
-        throw new Error(`function ${fn} not supported`);
-    }
   }
 }
 /* eslint-enable */

@@ -213,8 +213,9 @@ describe('PgAuditCompleteness()', () => {
 
 describe('KQL in the documentation', () => {
   // The snippets a reader pastes: README.md and docs/deploy.md, with the workspace functions declared.
+  // The functions a deployment can hold, those that others call (vim* for ASim*) first.
   const declarations = Object.entries(FUNCTION_PARAMETERS)
-    .filter(([file]) => !file.startsWith('asim-'))
+    .sort(([, a], [, b]) => Number(a.uses !== undefined) - Number(b.uses !== undefined))
     .map(([file, f]) => `let ${f.alias} = (${f.parameters}) {\n${text(file)}\n};`)
     .join('\n');
   const snippets = ['README.md', 'docs/deploy.md'].flatMap((doc) =>
