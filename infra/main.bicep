@@ -4,6 +4,7 @@
 // main.parameters.json (docs/deploy.md); app settings come from infra/generated/settings.json.
 targetScope = 'resourceGroup'
 
+import { detectionSettings } from 'detection-settings.bicep'
 import { existingOr, healthSettings, pgauditTablePlan, resourceNames, serverPrefixMap, tieringOf, tieringSettings, wiredServerName } from 'lib.bicep'
 
 @minLength(1)
@@ -144,6 +145,12 @@ param authFailureThreshold int = 10
 param sensitiveTables string[] = []
 @description('Health alerts of the pipeline (pipeline silent, dead letters, lag, errors, server silent): each on by default, with its threshold; a JSON object such as {"lagBytes": 500000000, "serverSilent": false} (docs/deploy.md).')
 param health healthSettings = {}
+@description('Detection rules (docs/detections.md): each on by default, with its lists and thresholds; a JSON object such as {"bruteForce": {"threshold": 20}, "copyToStdout": {"excludedUsers": ["backup"]}}.')
+param detections detectionSettings = {}
+@description('Deploy the ASIM parsers for Microsoft Sentinel (vim/ASimAuthenticationPgAudit, vim/ASimAuditEventPgAudit) as workspace functions.')
+param deploySentinelParsers bool = false
+@description('Deploy the Azure Monitor workbook (audit overview and pipeline health).')
+param deployWorkbook bool = true
 
 var abbrs = loadJsonContent('abbreviations.json')
 var settingsModel = loadJsonContent('generated/settings.json').settings
@@ -292,6 +299,27 @@ module healthAlerts 'modules/health-alerts.bicep' = {
     sweepSchedule: sweepSchedule
     settings: health
   }
+}
+
+// The detection pack (docs/detections.md): the rules here, their functions and the ASIM parsers
+// with the workspace (after the tables: the queries come from the rules module, which waits for them).
+module detectionRules 'modules/detections.bicep' = {
+  name: 'detections'
+  params: {
+    location: location, tags: tags, rulePrefix: '${abbrs.insightsScheduledQueryRules}pgaudit-', ruleSuffix: '-${resourceToken}'
+    workspaceId: workspace.outputs.workspaceId, actionGroupId: alerting.outputs.actionGroupId, settings: detections
+  }
+}
+
+module detectionFunctions 'modules/detection-functions.bicep' = {
+  name: 'detection-functions'
+  scope: resourceGroup(workspaceParts[2], workspaceParts[4])
+  params: { workspaceName: workspaceParts[8], detectionQueries: detectionRules.outputs.queries, deploySentinelParsers: deploySentinelParsers }
+}
+
+module workbook 'modules/workbook.bicep' = if (deployWorkbook) {
+  name: 'workbook'
+  params: { location: location, tags: tags, workspaceId: workspace.outputs.workspaceId }
 }
 
 // azd stores these in the environment; scripts/azd/postdeploy.sh reads them. No secrets here.

@@ -104,6 +104,28 @@ export function syntaxFacts(query: string, tables: Tables): { tables: string[]; 
   });
   return { tables: [...found].sort(), kinds: [...kinds].sort() };
 }
+let kindNames: Map<number, string> | null = null;
+/** Kusto.Language's syntax tree of a query (untyped Bridge.NET objects), for checks that walk it. */
+export function parseSyntax(query: string, tables?: Tables): any {
+  return (tables ? analyze(query, tables) : load().Language.KustoCode.Parse(query)).Syntax;
+}
+/** The column names of a tabular node of an analysed tree (parseSyntax with tables), or null. */
+export function resultColumnNames(node: any): string[] | null {
+  const t = node.ResultType;
+  if (!t || t.Kind !== load().Language.Symbols.SymbolKind.Table) return null;
+  const out: string[] = [];
+  for (let i = 0; i < t.Columns.Count; i++) out.push(String(t.Columns.getItem(i).Name));
+  return out;
+}
+/** The SyntaxKind name of a node (StringLiteralExpression, FilterOperator, ...). */
+export function syntaxKindName(node: any): string {
+  kindNames ??= new Map(Object.entries(load().Language.Syntax.SyntaxKind as Record<string, unknown>).filter(([, v]) => typeof v === 'number').map(([k, v]) => [v as number, k]));
+  return kindNames.get(node.Kind as number) ?? String(node.Kind);
+}
+/** Every node and token under a node, depth first. */
+export function walkSyntax(node: any, visit: (n: any) => void): void {
+  load().Language.Syntax.SyntaxElement.WalkElements(node, visit);
+}
 /* eslint-enable */
 
 export const errorsOf = (diagnostics: readonly Diagnostic[]): Diagnostic[] => diagnostics.filter((d) => d.severity === 'Error');

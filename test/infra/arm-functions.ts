@@ -68,6 +68,7 @@ export const FUNCTIONS: Record<string, (...a: Any[]) => unknown> = {
     return key === undefined ? null : o[key];
   })()),
   split: (s: string, d: string) => s.split(d),
+  join: (a: Any[], d: string) => a.map(str).join(d),
   trim: (s: string) => s.trim(),
   startswith: (s: string, p: string) => s.toLowerCase().startsWith(p.toLowerCase()),
   substring: (s: string, start: number, length?: number) => s.substring(start, length === undefined ? undefined : start + length),

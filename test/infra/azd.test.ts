@@ -52,6 +52,9 @@ const MAPPING: { param: string; env?: string; reason?: string }[] = [
   { param: 'sensitiveTables', env: 'PGAUDIT_SENSITIVE_TABLES' },
   { param: 'health', env: 'PGAUDIT_HEALTH' },
   { param: 'tiering', env: 'PGAUDIT_TIERING' },
+  { param: 'detections', env: 'PGAUDIT_DETECTIONS' },
+  { param: 'deploySentinelParsers', env: 'PGAUDIT_DEPLOY_SENTINEL_PARSERS' },
+  { param: 'deployWorkbook', env: 'PGAUDIT_DEPLOY_WORKBOOK' },
 ];
 
 describe('azure.yaml', () => {

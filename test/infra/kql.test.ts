@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { RUN_COLUMNS, RUN_TABLE_NAME, runSchemaJson } from '../../src/run-record-schema.js';
 import { COLUMNS, schemaJson, TABLE_NAME } from '../../src/schema.js';
 import { BULK_TABLE_NAME, DYNAMIC_AS_TEXT_ON_AUXILIARY } from '../../src/tiering.js';
+import { ASIM_PARSERS } from '../detections/asim.js';
 import { checkKql, errorsOf, kustoTypeOf, resultColumns } from '../helpers/kusto.js';
 import { requireOrSkip } from '../helpers/tools.js';
 import type { Deployment } from './arm.js';
@@ -36,16 +37,26 @@ const tablesFor = (file: string): Tables[] =>
   file === 'transform.kql' ? STREAMS.map((s) => s.source) : file.startsWith('transform-tier-') ? [STREAMS[0]!.source] : readsBulk(file) ? Object.values(BULK_VARIANTS) : [TABLES];
 // Workspace functions with parameters: Log Analytics declares them apart from the body (the
 // savedSearch's functionParameters), so a body is checked as the function it becomes, called once.
-const FUNCTION_PARAMETERS: Record<string, { alias: string; parameters: string }> = {
+// The ASIM parsers (infra/asim/parsers.json) too; an ASim* parser calls its vim* one, declared first.
+const FUNCTION_PARAMETERS: Record<string, { alias: string; parameters: string; uses?: string }> = {
   'function-completeness.kql': { alias: 'PgAuditCompleteness', parameters: 'start:datetime, end:datetime, showAll:bool = false' },
+  ...Object.fromEntries(Object.entries(ASIM_PARSERS).map(([alias, p]) => [p.file, { alias, parameters: p.parameters, uses: p.uses ? ASIM_PARSERS[p.uses]!.file : undefined }])),
 };
-const SAMPLE_ARGUMENT: Record<string, string> = { datetime: 'datetime(2026-11-01)', bool: 'true', string: '"x"', long: '1', int: '1', timespan: '1h' };
+const SAMPLE_ARGUMENT: Record<string, string> = { datetime: 'datetime(2026-11-01)', bool: 'true', string: '"x"', long: '1', int: '1', timespan: '1h', dynamic: 'dynamic(["x"])' };
 function asFunction(alias: string, parameters: string, body: string): string {
   const args = parameters.split(',').map((p) => SAMPLE_ARGUMENT[p.split(':')[1]!.split('=')[0]!.trim()]!);
   return `let ${alias} = (${parameters}) {\n${body}\n};\n${alias}(${args.join(', ')})`;
 }
+/** `let Alias = (parameters) { body };` for a function file, and the functions it calls first. */
+function declaration(file: string): string {
+  const f = FUNCTION_PARAMETERS[file]!;
+  return `${f.uses ? declaration(f.uses) : ''}let ${f.alias} = (${f.parameters}) {\n${text(file)}\n};\n`;
+}
 /** The text Kusto.Language checks for a file: a parameterised function body wrapped as the function. */
-const checked = (file: string, kql: string): string => (FUNCTION_PARAMETERS[file] ? asFunction(FUNCTION_PARAMETERS[file].alias, FUNCTION_PARAMETERS[file].parameters, kql) : kql);
+const checked = (file: string, kql: string): string => {
+  const f = FUNCTION_PARAMETERS[file];
+  return f ? `${f.uses ? declaration(f.uses) : ''}${asFunction(f.alias, f.parameters, kql)}` : kql;
+};
 /** A `let Name = value;` line: the only thing the templates may substitute. */
 const LET_LINE = /^let (\w+) = .*;$/gm;
 const normalise = (kql: string): string => kql.replace(LET_LINE, 'let $1 = <parameter>;');
@@ -81,13 +92,14 @@ describe('KQL files under infra/kql', () => {
   });
 });
 
-/** Any string in any resource that looks like a query (a pipeline or a let), wherever it sits. */
+/** Any string in any resource that looks like a query (a pipeline or a let), wherever it sits, and
+ * every value of a property that holds a query (query, body, transformKql), even a one-line call. */
 function kqlLookingStrings(d: Deployment): string[] {
   const found: string[] = [];
-  const walk = (v: unknown): void => {
-    if (typeof v === 'string' && /(^|\n)\s*(\||let \w+ =)/.test(v)) found.push(v);
-    else if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  const walk = (v: unknown, key = ''): void => {
+    if (typeof v === 'string' && (/(^|\n)\s*(\||let \w+ =)/.test(v) || ['query', 'body', 'transformKql'].includes(key))) found.push(v);
+    else if (Array.isArray(v)) v.forEach((x) => walk(x));
+    else if (v && typeof v === 'object') Object.entries(v).forEach(([k, x]) => walk(x, k));
   };
   for (const r of d.resources()) if (r.type !== 'Microsoft.Resources/deployments') walk(r.properties);
   return found;
@@ -105,18 +117,24 @@ const PARAMETER_SETS = {
   'one user with a quote': { ddlUsers: ['deploy"er'], sensitiveTables: ['public.x'] },
   'health alerts off': { health: { pipelineSilent: false, deadLetters: false, lag: false, errors: false, serverSilent: false } },
   'tiering (Basic)': { tiering: { enabled: true } },
+  'Sentinel parsers, detection settings with awkward lists': {
+    deploySentinelParsers: true,
+    deployWorkbook: false,
+    detections: { bruteForce: { threshold: 3, excludedUsers: ["o'brien", 'dq"x'] }, backdoorLoginRole: { roleAdmins: ['admin', 'back\\slash'] }, firstSeenAccess: { baselineDays: 1 }, identitySwitch: { enabled: false } },
+  },
   'tiering (Auxiliary), awkward privileged users': { tiering: { enabled: true, bulkPlan: 'Auxiliary', bulkClasses: ['READ', 'WRITE', 'MISC'], privilegedUsers: ["o'brien", 'back\\slash', 'dq"x', 'azuresu'], sensitiveTablesObjectAudited: true }, sensitiveTables: ['public.accounts'] },
 };
 // The files a parameter set does not deploy: the sensitive-reads rule without tables, the health
 // rules that are turned off, the tier transforms and both-tier queries without tiering, the bulk
 // transform of the other plan with it.
-function absent(params: { sensitiveTables?: unknown[]; health?: Record<string, boolean>; tiering?: { enabled?: boolean; bulkPlan?: string } }): string[] {
+function absent(params: { sensitiveTables?: unknown[]; health?: Record<string, boolean>; tiering?: { enabled?: boolean; bulkPlan?: string }; deploySentinelParsers?: boolean }): string[] {
   const health: Record<string, string> = { pipelineSilent: 'health-pipeline-silent.kql', deadLetters: 'health-dead-letters.kql', lag: 'health-lag.kql', errors: 'health-errors.kql', serverSilent: 'health-server-silent.kql' };
   const tiered = params.tiering?.enabled === true;
   const tierFiles = tiered
     ? [params.tiering?.bulkPlan === 'Auxiliary' ? 'transform-tier-bulk.kql' : 'transform-tier-bulk-auxiliary.kql']
     : files.filter((f) => f.startsWith('transform-tier-') || readsBulk(f));
-  return [...((params.sensitiveTables ?? []).length > 0 ? [] : ['alert-sensitive-reads.kql']), ...Object.entries(params.health ?? {}).filter(([, on]) => !on).map(([k]) => health[k]!), ...tierFiles];
+  const asim = params.deploySentinelParsers === true ? [] : files.filter((f) => f.startsWith('asim-'));
+  return [...asim, ...((params.sensitiveTables ?? []).length > 0 ? [] : ['alert-sensitive-reads.kql']), ...Object.entries(params.health ?? {}).filter(([, on]) => !on).map(([k]) => health[k]!), ...tierFiles];
 }
 
 describe.each(Object.entries(PARAMETER_SETS))('KQL a deployment carries (%s parameters)', (_, params) => {
@@ -152,6 +170,23 @@ it('parameters reach the alert queries', (ctx) => {
   expect(query('auth-failure-burst')).toContain('let Threshold = 1;');
 });
 
+it('detection settings reach the detection queries, the rules and their functions', (ctx) => {
+  requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
+  const d = deployMain(PARAMETER_SETS['Sentinel parsers, detection settings with awkward lists']);
+  const rules = resourcesOfType(d, 'Microsoft.Insights/scheduledQueryRules');
+  const rule = (name: string) => rules.find((r) => String(r.name).includes(`-detect-${name}-`))!;
+  const query = (name: string): string => rule(name).properties.criteria.allOf[0].query as string;
+  expect(query('brute-force')).toContain('let Threshold = 3;\nlet ExcludedUsers = dynamic(["o\'brien","dq\\"x"]);');
+  expect(query('backdoor-login-role')).toContain('let RoleAdmins = dynamic(["admin","back\\\\slash"]);');
+  expect(query('first-seen-access')).toContain('let Baseline = 1d;');
+  expect(rule('first-seen-access').properties.overrideQueryTimeRange).toBe('P1D');
+  expect(rule('identity-switch').properties.enabled).toBe(false);
+  expect(rule('audit-tampering').properties.enabled).toBe(true);
+  const functions = resourcesOfType(d, 'Microsoft.OperationalInsights/workspaces/savedSearches');
+  expect(functions.find((f) => f.properties.functionAlias === 'PgAuditDetection_BruteForce')!.properties.query).toBe(query('brute-force'));
+  expect(functions.filter((f) => f.properties.category === 'ASIM').map((f) => String(f.properties.functionAlias)).sort()).toEqual(Object.keys(ASIM_PARSERS).sort());
+});
+
 describe('PgAuditCompleteness()', () => {
   const body = text('function-completeness.kql');
   const call = checked('function-completeness.kql', body);
@@ -178,7 +213,9 @@ describe('PgAuditCompleteness()', () => {
 
 describe('KQL in the documentation', () => {
   // The snippets a reader pastes: README.md and docs/deploy.md, with the workspace functions declared.
+  // The functions a deployment can hold, those that others call (vim* for ASim*) first.
   const declarations = Object.entries(FUNCTION_PARAMETERS)
+    .sort(([, a], [, b]) => Number(a.uses !== undefined) - Number(b.uses !== undefined))
     .map(([file, f]) => `let ${f.alias} = (${f.parameters}) {\n${text(file)}\n};`)
     .join('\n');
   const snippets = ['README.md', 'docs/deploy.md'].flatMap((doc) =>
