@@ -7,7 +7,7 @@ import { defaultOf } from '../config/settings-model.js';
 import { IngestionError } from './ingestion-error.js';
 import type { IngestionTransport } from './ingestion-transport.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
-import { bodyOf, requestsOf, type SerializedRow } from './serialized-rows.js';
+import { bodyBytes, bodyOf, requestsOf, type SerializedRow } from './serialized-rows.js';
 import { describeResponse, describeUploadError, type UploadErrorInfo } from './upload-error-info.js';
 import { decideUpload, type UploadOutcome } from './upload-decision.js';
 
@@ -111,7 +111,7 @@ export class LogsIngestionSink {
     try {
       return describeResponse(await this.transport.post(this.ruleId, this.stream, bodyOf(rows, from, to), timeout));
     } catch (err) {
-      return { ...describeUploadError(err, timeout.aborted), cause: err } as UploadErrorInfo;
+      return { ...describeUploadError(err, timeout.aborted), cause: err };
     }
   }
 
@@ -129,7 +129,7 @@ export class LogsIngestionSink {
         case 'Split': {
           // Too large after all (the service measures differently): halve it rather than give up.
           const half = from + Math.ceil((to - from) / 2);
-          const parts = [await this.sendChunk(rows, from, half, bytes, deadline), await this.sendChunk(rows, half, to, bytes, deadline)];
+          const parts = [await this.sendChunk(rows, from, half, bodyBytes(rows, from, half), deadline), await this.sendChunk(rows, half, to, bodyBytes(rows, half, to), deadline)];
           return { accepted: parts[0]!.accepted + parts[1]!.accepted, failed: [...parts[0]!.failed, ...parts[1]!.failed] };
         }
         case 'Retry':
@@ -141,7 +141,7 @@ export class LogsIngestionSink {
           throw new IngestionError(
             `${decision.reason} (DCR ${this.ruleId}, stream ${this.stream})`,
             { code: decision.code, status: outcome.kind === 'refused' ? outcome.status : undefined, ruleId: this.ruleId, stream: this.stream, body: failure?.body ?? null },
-            { hint: decision.hint, cause: (failure as { cause?: unknown } | null)?.cause },
+            { hint: decision.hint, cause: failure?.cause },
           );
         case 'DeadLetter':
           return {

@@ -71,6 +71,13 @@ export class RequestFill {
   }
 }
 
+/** The UTF-8 size of bodyOf(rows, from, to): the brackets, the rows and the commas between them. */
+export function bodyBytes(rows: readonly SerializedRow[], from = 0, to = rows.length): number {
+  let bytes = 1; // "[" + "]" + one comma fewer than rows: start at 1 and count a comma with every row
+  for (let i = from; i < to; i++) bytes += rows[i]!.bytes + 1;
+  return bytes;
+}
+
 /** The request body of rows[from, to). */
 export function bodyOf(rows: readonly SerializedRow[], from = 0, to = rows.length): string {
   let body = '[';

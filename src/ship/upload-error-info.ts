@@ -9,6 +9,8 @@ export interface UploadErrorInfo {
   readonly outcome: Exclude<UploadOutcome, { kind: 'accepted' }>;
   /** The response body, for the dead letter. */
   readonly body: string | null;
+  /** The error of an attempt that got no answer (the Stop's cause). */
+  readonly cause?: unknown;
 }
 
 /** The outcome of an answer; null when it was accepted. */

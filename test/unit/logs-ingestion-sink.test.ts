@@ -14,6 +14,8 @@ type Step = IngestionResponse | Error | 'hang' | null;
 class ScriptedTransport implements IngestionTransport {
   readonly calls: number[] = [];
   readonly accepted: Record<string, unknown>[] = [];
+  /** UTF-8 bytes of the bodies answered 204. */
+  acceptedBodyBytes = 0;
   inFlight = 0;
   maxInFlight = 0;
   /** `hang`: the attempt never answers (until its abort signal fires); null: accepted (204). */
@@ -30,6 +32,7 @@ class ScriptedTransport implements IngestionTransport {
       if (step instanceof Error) throw step;
       if (step !== null && (step.status < 200 || step.status > 299)) return step;
       this.accepted.push(...logs);
+      this.acceptedBodyBytes += Buffer.byteLength(body);
       return answer(204);
     } finally {
       this.inFlight--;
@@ -109,8 +112,11 @@ describe('LogsIngestionSink', () => {
 
   it('halves a request the service calls too large (413) until it fits', async () => {
     const t = new ScriptedTransport((_call, logs) => (logs.length > 2 ? answer(413) : null));
-    const result = await sinkWith(t).send(rows(7));
+    const sink = sinkWith(t);
+    const result = await sink.send(rows(7));
     expect(result).toEqual({ accepted: 7, failed: [] });
+    // Each half counts its own bytes, not the refused request's.
+    expect(sink.counters).toMatchObject({ acceptedRequests: 4, acceptedBytes: t.acceptedBodyBytes });
     expect(t.accepted.map((r) => r.RecordId).sort()).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6']);
   });
 
