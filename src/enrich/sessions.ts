@@ -56,6 +56,12 @@ export interface SavedSession extends Session {
 /** Serialised form: the sessions, least recently used first. */
 export type SessionTableSnapshot = readonly SavedSession[];
 
+/** A snapshot as JSON text (an array of SavedSession), and how many sessions it holds. */
+export interface SessionsText {
+  readonly json: string;
+  readonly count: number;
+}
+
 /** The parts of a session's keys (kept so the snapshot can name them). */
 interface KeyParts {
   readonly server: string;
@@ -90,6 +96,12 @@ export class SessionTable {
   private readonly order = new Map<Session, KeyParts>();
   /** Characters held in lastLogged statements (bounded by maxRetainedChars). */
   private retainedChars = 0;
+  /**
+   * Each session's JSON as the last snapshotText() wrote it, dropped whenever the session may
+   * change (it is found, its keys or statement change, it ends): a checkpoint then serialises
+   * only the sessions its lines touched, not every open one.
+   */
+  private readonly saved = new Map<Session, string>();
 
   constructor(
     private readonly maxSessions = DEFAULT_MAX_SESSIONS,
@@ -142,12 +154,27 @@ export class SessionTable {
       if (old === s || !old.lastLogged) continue;
       this.retainedChars -= retainedSize(old.lastLogged);
       old.lastLogged = null;
+      this.saved.delete(old);
       if (this.retainedChars <= this.maxRetainedChars) return;
     }
   }
 
   snapshot(): SessionTableSnapshot {
-    return [...this.order].map(([s, keys]) => ({ ...s, server: keys.server, sessionId: keys.sessionId, processId: keys.processId }));
+    return [...this.order].map(([s, keys]) => savedSession(s, keys));
+  }
+
+  /** JSON.stringify(snapshot()), made from the JSON of the sessions that did not change since the last call. */
+  snapshotText(): SessionsText {
+    const parts: string[] = [];
+    for (const [s, keys] of this.order) {
+      let json = this.saved.get(s);
+      if (json === undefined) {
+        json = JSON.stringify(savedSession(s, keys));
+        this.saved.set(s, json);
+      }
+      parts.push(json);
+    }
+    return { json: `[${parts.join(',')}]`, count: parts.length };
   }
 
   static fromSnapshot(snapshot: SessionTableSnapshot, maxSessions = DEFAULT_MAX_SESSIONS, maxRetainedChars = DEFAULT_MAX_RETAINED_CHARS): SessionTable {
@@ -190,6 +217,7 @@ export class SessionTable {
       if (previous && previous !== s) {
         const keys = this.order.get(previous);
         if (keys) keys.processId = null;
+        this.saved.delete(previous);
       }
       this.byPid.set(pk, s);
     }
@@ -203,6 +231,7 @@ export class SessionTable {
   private touch(s: Session): void {
     const keys = this.order.get(s);
     if (!keys) return;
+    this.saved.delete(s); // found to be read or changed
     this.order.delete(s);
     this.order.set(s, keys);
   }
@@ -216,7 +245,12 @@ export class SessionTable {
     if (pk !== null && this.byPid.get(pk) === s) this.byPid.delete(pk);
     this.retainedChars -= retainedSize(s.lastLogged);
     this.order.delete(s);
+    this.saved.delete(s);
   }
+}
+
+function savedSession(s: Session, keys: KeyParts): SavedSession {
+  return { ...s, server: keys.server, sessionId: keys.sessionId, processId: keys.processId };
 }
 
 function sessionKey(key: SessionKey): string | null {

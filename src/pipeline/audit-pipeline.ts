@@ -7,7 +7,7 @@ import { capText } from '../enrich/cap.js';
 import { compileFilter, matchingRule, type FilterRule } from '../enrich/filters.js';
 import { fitRow } from '../enrich/row-size.js';
 import { createRedactor } from '../enrich/redact.js';
-import { SessionTable, type LoggedStatement, type Session, type SessionKey, type SessionTableSnapshot } from '../enrich/sessions.js';
+import { SessionTable, type LoggedStatement, type Session, type SessionKey, type SessionsText, type SessionTableSnapshot } from '../enrich/sessions.js';
 import { classify, type Classified } from '../parse/classify.js';
 import { compileLogLinePrefix, type CompiledPrefix } from '../parse/log-line-prefix.js';
 import { parseLogLine, type LogLine } from '../parse/log-line.js';
@@ -33,7 +33,7 @@ const CUT_LAST_LINE = 'the blob ends in a cut line that was never completed (its
 export class AuditPipeline {
   private currentStats: PipelineStats = emptyStats();
   readonly options: PipelineOptions;
-  private readonly sessions: SessionTable;
+  private sessions: SessionTable;
   private readonly policy: TextPolicy;
   private readonly compiled = new Map<string, CompiledPrefix>();
   private readonly filters: readonly FilterRule[];
@@ -62,6 +62,17 @@ export class AuditPipeline {
 
   snapshot(): PipelineSnapshot {
     return { sessions: this.sessions.snapshot() };
+  }
+
+  /** snapshot().sessions as JSON text, for a checkpoint (cheaper: unchanged sessions are not serialised again). */
+  sessionsText(): SessionsText {
+    return this.sessions.snapshotText();
+  }
+
+  /** Takes the sessions of a checkpoint (sessionsText() of a pipeline that read a range elsewhere). */
+  restore(sessions: SessionsText): void {
+    const saved = JSON.parse(sessions.json) as SessionTableSnapshot;
+    this.sessions = SessionTable.fromSnapshot(saved, this.options.maxSessions, this.options.maxRetainedStatementChars);
   }
 
   /**

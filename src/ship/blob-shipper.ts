@@ -5,8 +5,7 @@
 // and checkpoint re-ships that range next time with the same RecordIds. An upload that stops the
 // run (IngestionError) leaves the checkpoint where it was.
 import type { ContainerClient } from '@azure/storage-blob';
-import type { AuditPipeline, PipelineSnapshot } from '../pipeline/audit-pipeline.js';
-import { chunkRows } from '../pipeline/chunk-rows.js';
+import type { AuditPipeline } from '../pipeline/audit-pipeline.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../read/line-splitter.js';
 import { addStats, emptyStats, type PipelineStats } from '../pipeline/stats.js';
 import { parseBlobPath } from '../state/blob-path.js';
@@ -15,14 +14,11 @@ import { statusOf } from '../state/read-text.js';
 import type { ServerLease } from '../state/server-lease.js';
 import type { StateStore } from '../state/state-store.js';
 import { startFromMarker } from './blob-start.js';
-import { THREAD_MIN_BYTES, threadedChunkRows } from './decode-stream.js';
 import type { DeadLetterStore } from './dead-letter-store.js';
 import type { LogsIngestionSink } from './logs-ingestion-sink.js';
 import { pastLookback, replaced, type PlannedBlob } from './plan.js';
-import { MAX_REQUEST_BYTES, RequestFill, serializeRow, type SerializedRow } from './serialized-rows.js';
-
-/** A request this full counts as full when choosing where a flush ends. */
-const FULL_REQUEST_BYTES = 0.9 * MAX_REQUEST_BYTES;
+import { inlineRangeFlushes, type RangeFlush } from './range-flushes.js';
+import { THREAD_MIN_BYTES, threadedRangeFlushes } from './range-thread.js';
 
 export interface ShipOptions {
   /** Upload when this many bytes of rows are pending. */
@@ -75,15 +71,8 @@ export interface BlobShipResult {
   readonly budgetSpent: boolean;
 }
 
-/** Rows up to a checkpoint, with the session state and counters as they were at its offset. */
-interface Flush {
-  readonly rows: SerializedRow[];
-  readonly from: number;
-  readonly end: number;
-  readonly sessions: PipelineSnapshot['sessions'];
-  readonly stats: PipelineStats;
-  readonly started: number;
-}
+/** Rows up to a checkpoint (range-flushes.ts), and when reading them began. */
+type Flush = RangeFlush & { readonly started: number };
 
 /** The blob's current length, creation and modification time; null when it is gone. */
 async function current(deps: ShipDeps, blob: PlannedBlob): Promise<(PlannedBlob & { length: number }) | null> {
@@ -151,35 +140,25 @@ export async function shipBlob(planned: PlannedBlob, lease: ServerLease, pipelin
   let shipped = 0;
   let deadLettered = 0;
   let lateBytes = 0;
-  let pending: SerializedRow[] = [];
-  let pendingBytes = 0;
-  const fill = new RequestFill();
-  // Only flushes of several requests wait for a full last one (small flushes are for tests).
-  const slack = deps.options.flushBytes >= 4 * MAX_REQUEST_BYTES ? MAX_REQUEST_BYTES : 0;
-  let pendingFrom = start;
   let rangeStarted = performance.now();
-
-  /** What is pending up to endOffset, with the session state and counters that belong to it. */
-  const take = (endOffset: number): Flush => {
-    const f: Flush = { rows: pending, from: pendingFrom, end: endOffset, sessions: pipeline.snapshot().sessions, stats: pipeline.takeStats(), started: rangeStarted };
-    pending = [];
-    pendingBytes = 0;
-    fill.reset();
-    pendingFrom = endOffset;
+  const stamped = (f: RangeFlush): Flush => {
+    const flush = { ...f, started: rangeStarted };
     rangeStarted = performance.now();
-    return f;
+    return flush;
   };
+  const nothing = (at: number): RangeFlush => ({ requests: [], rows: 0, from: at, end: at, sessions: pipeline.sessionsText(), stats: pipeline.takeStats() });
 
   /** Uploads one flush, then records offsets + sessions in one write, and reports the range. */
   const checkpoint = async (f: Flush): Promise<void> => {
     lease.assertOwned();
     const before = { shipped, deadLettered };
-    if (f.rows.length > 0) {
-      const sent = await deps.sink.send(f.rows, { deadline: run.deadline });
+    if (f.rows > 0) {
+      const sent = await deps.sink.sendRequests(f.requests, { deadline: run.deadline });
+      f.release?.(); // every attempt has ended: the bodies are not read again
       shipped += sent.accepted;
       for (const failed of sent.failed) {
         // The source lines of exactly these rows: from the first one's line to the next row's.
-        const range = { start: f.rows[failed.from]?.offset ?? f.from, end: f.rows[failed.to]?.offset ?? f.end };
+        const range = { start: failed.rows[0]?.offset ?? f.from, end: failed.nextOffset ?? f.end };
         await deps.deadLetters.write(failed.rows, { reason: failed.reason, status: failed.status ?? null, body: failed.body, sourceBlob: name, range });
         deadLettered += failed.rows.length;
         deps.log(`dead-lettered ${failed.rows.length} row(s) of ${name} [${range.start}, ${range.end}): ${failed.reason}`);
@@ -208,10 +187,10 @@ export async function shipBlob(planned: PlannedBlob, lease: ServerLease, pipelin
   // before), and at most two flushes of rows are held. A flush that fails stops the loop at the
   // next flush or at the end, with its checkpoint (and every later one) not written.
   let inFlight: Promise<void> = Promise.resolve();
-  const flush = async (endOffset: number): Promise<void> => {
-    const f = take(endOffset);
+  const flush = async (f: RangeFlush): Promise<void> => {
+    const next = stamped(f);
     await inFlight;
-    inFlight = checkpoint(f);
+    inFlight = checkpoint(next);
     inFlight.catch(() => undefined); // awaited at the next flush or the end
   };
 
@@ -220,34 +199,23 @@ export async function shipBlob(planned: PlannedBlob, lease: ServerLease, pipelin
   if (length > start) {
     const body = (await deps.source.getBlobClient(name).download(start, length - start, { maxRetryRequests: 5 })).readableStreamBody;
     const chunks = (body ?? []) as AsyncIterable<Buffer>;
-    // Past the lookback the blob is final: a cut last line becomes an UNPARSED row. A large range
-    // is split and decoded in a second thread while this one builds, serialises and uploads rows.
-    const batches =
-      length - start >= THREAD_MIN_BYTES
-        ? threadedChunkRows(chunks, pipeline, { blob: name, identity: createdOn }, { startOffset: start, final: !open, maxLineBytes: DEFAULT_MAX_LINE_BYTES })
-        : chunkRows(chunks, pipeline, { sourceBlob: name, blobIdentity: createdOn, startOffset: start, final: !open });
+    // A large range is read in a second thread (lines, records, rows, request bodies) while this
+    // one downloads, uploads and writes checkpoints.
+    const range = { source: { blob: name, identity: createdOn }, startOffset: start, final: !open, maxLineBytes: DEFAULT_MAX_LINE_BYTES, flushBytes: deps.options.flushBytes };
+    const flushes = length - start >= THREAD_MIN_BYTES ? threadedRangeFlushes(chunks, pipeline, range) : inlineRangeFlushes(chunks, pipeline, range);
     try {
-      let next = await batches.next();
+      let next = await flushes.next();
       while (!next.done) {
-        for (const row of next.value.rows) {
-          const r = serializeRow(row);
-          pending.push(r);
-          pendingBytes += r.bytes + 1;
-          fill.add(r.bytes);
+        await flush(next.value);
+        if (run.deadline !== null && Date.now() >= run.deadline) {
+          budgetSpent = true;
+          break;
         }
-        // Past the flush size, cut where the last request is nearly full (or one request later).
-        if (pendingBytes >= deps.options.flushBytes && (fill.openBytes >= FULL_REQUEST_BYTES || pendingBytes >= deps.options.flushBytes + slack)) {
-          await flush(next.value.endOffset);
-          if (run.deadline !== null && Date.now() >= run.deadline) {
-            budgetSpent = true;
-            break;
-          }
-        }
-        next = await batches.next();
+        next = await flushes.next();
       }
       if (next.done) {
         heldBack = next.value.pendingBytes;
-        await flush(next.value.endOffset);
+        await flush(next.value.flush);
       }
       await inFlight;
     } catch (err) {
@@ -255,10 +223,10 @@ export async function shipBlob(planned: PlannedBlob, lease: ServerLease, pipelin
       throw err;
     } finally {
       (body as { destroy?: () => void } | undefined)?.destroy?.(); // stop the download when the loop ended early
-      await batches.return({ endOffset: start, pendingBytes: 0 }); // and the decode thread, if any
+      await flushes.return(undefined as never); // and the range's thread, if any (its end value is not read)
     }
   } else if (!tracked) {
-    await checkpoint(take(start)); // start tracking a new (still empty) blob
+    await checkpoint(stamped(nothing(start))); // start tracking a new (still empty) blob
   }
 
   // Past the lookback and read to the end, a blob is done for now. Its marker keeps the offset,

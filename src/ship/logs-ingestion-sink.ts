@@ -7,7 +7,8 @@ import { defaultOf } from '../config/settings-model.js';
 import { IngestionError } from './ingestion-error.js';
 import type { IngestionTransport } from './ingestion-transport.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
-import { bodyBytes, bodyOf, requestsOf, type SerializedRow } from './serialized-rows.js';
+import { requestsOf, rowCount, rowOffset, rowsOf, splitRequest, type RequestBody } from './request-body.js';
+import type { SerializedRow } from './serialized-rows.js';
 import { describeResponse, describeUploadError, type UploadErrorInfo } from './upload-error-info.js';
 import { decideUpload, type UploadOutcome } from './upload-decision.js';
 
@@ -21,9 +22,11 @@ export const UPLOAD_CONCURRENCY = 8;
 /** Rows the service refused as invalid, to be dead-lettered. */
 export interface FailedChunk {
   readonly rows: SerializedRow[];
-  /** Index of the chunk's first row in the rows given to send(), and one past its last. */
+  /** Index of the chunk's first row in the rows sent together, and one past its last. */
   readonly from: number;
   readonly to: number;
+  /** SourceOffset of the row after the chunk's last one in the rows sent together (null: none, or the last). */
+  readonly nextOffset: number | null;
   readonly status: number | undefined;
   readonly reason: string;
   readonly body: string | null;
@@ -81,19 +84,30 @@ export class LogsIngestionSink {
   }
 
   /** Sends rows; returns the rows refused as invalid. Throws IngestionError on a Stop. */
-  async send(rows: readonly SerializedRow[], options: SendOptions = {}): Promise<SendResult> {
-    const chunks = [...requestsOf(rows)];
+  send(rows: readonly SerializedRow[], options: SendOptions = {}): Promise<SendResult> {
+    return this.sendRequests(requestsOf(rows), options);
+  }
+
+  /** Sends requests built beforehand (request-body.ts), up to `concurrency` at once; as send(). */
+  async sendRequests(requests: readonly RequestBody[], options: SendOptions = {}): Promise<SendResult> {
     const deadline = options.deadline ?? null;
+    const firstRow: number[] = [];
+    let n = 0;
+    for (const r of requests) {
+      firstRow.push(n);
+      n += rowCount(r);
+    }
     let accepted = 0;
     const failed: FailedChunk[] = [];
     // The first Stop: no new request starts after it; the ones in flight end first.
     const stop: { error: Error | null } = { error: null };
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (stop.error === null && next < chunks.length) {
-        const c = chunks[next++]!;
+      while (stop.error === null && next < requests.length) {
+        const k = next++;
+        const after = requests[k + 1];
         try {
-          const r = await this.sendChunk(rows, c.from, c.to, c.bytes, deadline);
+          const r = await this.sendRequest(requests[k]!, firstRow[k]!, after ? rowOffset(after, 0) : null, deadline);
           accepted += r.accepted;
           failed.push(...r.failed);
         } catch (err) {
@@ -101,35 +115,37 @@ export class LogsIngestionSink {
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, chunks.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, requests.length) }, worker));
     if (stop.error !== null) throw stop.error;
     return { accepted, failed: failed.sort((a, b) => a.from - b.from) };
   }
 
-  private async attempt(rows: readonly SerializedRow[], from: number, to: number): Promise<UploadErrorInfo | null> {
+  private async attempt(request: RequestBody): Promise<UploadErrorInfo | null> {
     const timeout = AbortSignal.timeout(this.uploadTimeoutMs);
     try {
-      return describeResponse(await this.transport.post(this.ruleId, this.stream, bodyOf(rows, from, to), timeout));
+      return describeResponse(await this.transport.post(this.ruleId, this.stream, request.body, timeout));
     } catch (err) {
       return { ...describeUploadError(err, timeout.aborted), cause: err };
     }
   }
 
-  private async sendChunk(rows: readonly SerializedRow[], from: number, to: number, bytes: number, deadline: number | null): Promise<SendResult> {
+  /** One request until it is accepted, dead-lettered or stops the run; `from` is its first row's index. */
+  private async sendRequest(request: RequestBody, from: number, nextOffset: number | null, deadline: number | null): Promise<SendResult> {
+    const rows = rowCount(request);
     for (let attempt = 1; ; attempt++) {
       this.counters.requests++;
-      const failure = await this.attempt(rows, from, to);
+      const failure = await this.attempt(request);
       const outcome: UploadOutcome = failure?.outcome ?? { kind: 'accepted' };
-      const decision = decideUpload(outcome, { attempt, rows: to - from, now: this.now(), deadline, random: Math.random() }, this.retry);
+      const decision = decideUpload(outcome, { attempt, rows, now: this.now(), deadline, random: Math.random() }, this.retry);
       switch (decision.action) {
         case 'Ok':
           this.counters.acceptedRequests++;
-          this.counters.acceptedBytes += bytes;
-          return { accepted: to - from, failed: [] };
+          this.counters.acceptedBytes += request.body.byteLength;
+          return { accepted: rows, failed: [] };
         case 'Split': {
           // Too large after all (the service measures differently): halve it rather than give up.
-          const half = from + Math.ceil((to - from) / 2);
-          const parts = [await this.sendChunk(rows, from, half, bodyBytes(rows, from, half), deadline), await this.sendChunk(rows, half, to, bodyBytes(rows, half, to), deadline)];
+          const [a, b] = splitRequest(request);
+          const parts = [await this.sendRequest(a, from, rowOffset(b, 0), deadline), await this.sendRequest(b, from + rowCount(a), nextOffset, deadline)];
           return { accepted: parts[0]!.accepted + parts[1]!.accepted, failed: [...parts[0]!.failed, ...parts[1]!.failed] };
         }
         case 'Retry':
@@ -146,7 +162,7 @@ export class LogsIngestionSink {
         case 'DeadLetter':
           return {
             accepted: 0,
-            failed: [{ rows: rows.slice(from, to), from, to, status: outcome.kind === 'refused' ? outcome.status : undefined, reason: decision.reason, body: failure?.body ?? null, attempts: attempt }],
+            failed: [{ rows: rowsOf(request), from, to: from + rows, nextOffset, status: outcome.kind === 'refused' ? outcome.status : undefined, reason: decision.reason, body: failure?.body ?? null, attempts: attempt }],
           };
       }
     }

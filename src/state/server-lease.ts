@@ -4,7 +4,7 @@
 // switch together in the one write that the lease guards; the previous snapshot is then deleted.
 import { randomUUID } from 'node:crypto';
 import type { BlobLeaseClient } from '@azure/storage-blob';
-import type { SavedSession } from '../enrich/sessions.js';
+import type { SavedSession, SessionsText } from '../enrich/sessions.js';
 import { SESSIONS_VERSION, type ServerState, type SessionsDocument } from './documents.js';
 import { LeaseLostError } from './lease-lost-error.js';
 import { statusOf } from './read-text.js';
@@ -42,16 +42,22 @@ export class ServerLease {
     if (this.lost !== null) throw new LeaseLostError(this.docName, { cause: this.lost });
   }
 
-  /** Saves the offsets in `state` together with this session snapshot. */
-  async save(sessions: readonly SavedSession[]): Promise<void> {
+  /** Saves the offsets in `state` together with this session snapshot (as objects, or as JSON text). */
+  async save(sessions: readonly SavedSession[] | SessionsText): Promise<void> {
     this.assertOwned();
     const previous = this.state.sessions;
     const generation = (previous?.generation ?? 0) + 1;
     // A unique name: a worker that lost the lease can never overwrite the new owner's snapshot.
     const blob = `sessions/${this.docName.slice('servers/'.length, -'.json'.length)}/${String(generation).padStart(10, '0')}-${randomUUID()}.json`;
-    const doc: SessionsDocument = { version: SESSIONS_VERSION, serverPath: this.state.serverPath, generation, sessions: [...sessions] };
-    await this.store.writeJson(blob, doc);
-    this.state.sessions = { blob, generation, count: sessions.length };
+    const head = { version: SESSIONS_VERSION, serverPath: this.state.serverPath, generation } as const;
+    if ('json' in sessions) {
+      // The sessions document with its array as given: the same text JSON.stringify(doc) makes.
+      await this.store.writeText(blob, `${JSON.stringify(head).slice(0, -1)},"sessions":${sessions.json}}`);
+    } else {
+      const doc: SessionsDocument = { ...head, sessions: [...sessions] };
+      await this.store.writeJson(blob, doc);
+    }
+    this.state.sessions = { blob, generation, count: 'json' in sessions ? sessions.count : sessions.length };
     this.state.updatedAt = new Date().toISOString();
     try {
       await this.store.writeServer(this.docName, this.state, this.lease.leaseId);

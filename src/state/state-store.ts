@@ -159,7 +159,11 @@ export class StateStore {
   }
 
   async writeJson(name: string, value: unknown, metadata?: Record<string, string>): Promise<void> {
-    const body = JSON.stringify(value);
+    await this.writeText(name, JSON.stringify(value), metadata);
+  }
+
+  /** Writes a JSON document serialised beforehand. */
+  async writeText(name: string, body: string, metadata?: Record<string, string>): Promise<void> {
     await this.container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), { metadata, blobHTTPHeaders: { blobContentType: 'application/json' } });
   }
 

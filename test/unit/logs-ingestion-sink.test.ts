@@ -5,7 +5,8 @@ import { emptyRow, type PgAuditRow } from '../../src/schema.js';
 import { IngestionError } from '../../src/ship/ingestion-error.js';
 import type { IngestionResponse, IngestionTransport } from '../../src/ship/ingestion-transport.js';
 import { LogsIngestionSink } from '../../src/ship/logs-ingestion-sink.js';
-import { bodyOf, MAX_REQUEST_BYTES, RequestFill, requestsOf, serializeRow, type SerializedRow } from '../../src/ship/serialized-rows.js';
+import { RequestBuilder, requestsOf, rowCount, rowsOf, splitRequest } from '../../src/ship/request-body.js';
+import { MAX_REQUEST_BYTES, serializeRow, type SerializedRow } from '../../src/ship/serialized-rows.js';
 
 const answer = (status: number, headers: Record<string, string> = {}, body: string | null = null): IngestionResponse => ({ status, retryAfter: headers['retry-after'] ?? null, bodyText: body });
 
@@ -20,7 +21,8 @@ class ScriptedTransport implements IngestionTransport {
   maxInFlight = 0;
   /** `hang`: the attempt never answers (until its abort signal fires); null: accepted (204). */
   constructor(private readonly script: (call: number, logs: Record<string, unknown>[]) => Step, private readonly delayMs = 0) {}
-  async post(_rule: string, _stream: string, body: string, signal: AbortSignal): Promise<IngestionResponse> {
+  async post(_rule: string, _stream: string, sent: string | Uint8Array, signal: AbortSignal): Promise<IngestionResponse> {
+    const body = typeof sent === 'string' ? sent : Buffer.from(sent).toString('utf8');
     const logs = JSON.parse(body) as Record<string, unknown>[];
     this.calls.push(logs.length);
     const step = this.script(this.calls.length, logs);
@@ -156,7 +158,7 @@ describe('LogsIngestionSink', () => {
     expect(err).toMatchObject({ code: 'IngestionUnauthorized' });
     // Requests answered at about the same time may each start one more before the Stop is seen.
     expect(t.calls.length).toBeLessThanOrEqual(2 * 4);
-    expect(t.calls.length).toBeLessThan([...requestsOf(input)].length);
+    expect(t.calls.length).toBeLessThan(requestsOf(input).length);
     expect(t.inFlight).toBe(0);
   });
 
@@ -170,36 +172,54 @@ describe('LogsIngestionSink', () => {
 });
 
 describe('requestsOf', () => {
-  it('cuts requests of at most the byte limit, each body a JSON array of exactly that size, in order', () => {
+  it('cuts requests of at most the byte limit, each body a JSON array of its rows in order, as serialised', () => {
     const input = rows(3000, 900);
-    const requests = [...requestsOf(input)];
+    const requests = requestsOf(input);
     expect(requests.length).toBeGreaterThan(1);
     for (const r of requests) {
-      const body = bodyOf(input, r.from, r.to);
-      expect(Buffer.byteLength(body)).toBe(r.bytes);
-      expect(JSON.parse(body)).toHaveLength(r.to - r.from);
-      expect(r.bytes).toBeLessThanOrEqual(MAX_REQUEST_BYTES);
+      expect(r.body.byteLength).toBeLessThanOrEqual(MAX_REQUEST_BYTES);
+      expect(JSON.parse(Buffer.from(r.body).toString('utf8'))).toHaveLength(rowCount(r));
     }
     // Full requests: every one but the last is at least 99 % of the limit.
-    for (const r of requests.slice(0, -1)) expect(r.bytes).toBeGreaterThan(MAX_REQUEST_BYTES * 0.99);
-    expect(requests.map((r) => [r.from, r.to]).flat()).toEqual([0, ...requests.slice(0, -1).flatMap((r) => [r.to, r.to]), input.length]);
+    for (const r of requests.slice(0, -1)) expect(r.body.byteLength).toBeGreaterThan(MAX_REQUEST_BYTES * 0.99);
+    // Every row exactly once, in order, with its text and source offset (what dead letters keep).
+    expect(requests.flatMap((r) => rowsOf(r))).toEqual(input);
   });
 
-  it('RequestFill follows the same packing: its open request is requestsOf()\'s last one, row by row', () => {
-    const fill = new RequestFill();
-    const input: SerializedRow[] = [];
+  it('packs as the byte sizes say: a row goes into the open request exactly when the body stays within the limit', () => {
     let seed = 7;
+    const input: SerializedRow[] = [];
     for (let i = 0; i < 4000; i++) {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
       input.push(rows(1, seed % 3000)[0]!);
-      fill.add(input.at(-1)!.bytes);
-      if (i % 97 === 0) expect(fill.openBytes).toBe([...requestsOf(input)].at(-1)!.bytes);
     }
-    expect(fill.openBytes).toBe([...requestsOf(input)].at(-1)!.bytes);
+    const b = new RequestBuilder();
+    let open = 1; // "[" + "]" + one comma fewer than rows
+    let count = 0;
+    for (const r of input) {
+      if (count > 0 && open + r.bytes + 1 > MAX_REQUEST_BYTES) {
+        open = 1;
+        count = 0;
+      }
+      open += r.bytes + 1;
+      count++;
+      b.add(r.json, r.offset);
+      expect(b.openBytes).toBe(open);
+    }
+    expect(b.take().at(-1)!.body.byteLength).toBe(open);
+  });
+
+  it('halves a request into two whose rows are the original ones', () => {
+    const [r] = requestsOf(rows(7, 50).map((x, i) => (i === 3 ? { ...x, offset: null } : x)));
+    const [a, b] = splitRequest(r!);
+    expect([rowCount(a), rowCount(b)]).toEqual([4, 3]);
+    expect([...rowsOf(a), ...rowsOf(b)]).toEqual(rowsOf(r!));
+    expect(rowsOf(a)[3]!.offset).toBeNull();
+    for (const half of [a, b]) expect(JSON.parse(Buffer.from(half.body).toString('utf8'))).toHaveLength(rowCount(half));
   });
 
   it('sends an oversized single row alone', () => {
-    expect([...requestsOf(rows(2, 2_000_000))].map((r) => r.to - r.from)).toEqual([1, 1]);
+    expect(requestsOf(rows(2, 2_000_000)).map(rowCount)).toEqual([1, 1]);
   });
 
   it('serialises a row once, with its UTF-8 size and source offset', () => {
