@@ -1,4 +1,4 @@
-// A blob range as flushes: lines in, rows, request bodies out, cut into flushes at line ends.
+// A blob range as flushes: bytes in, lines, rows, request bodies out, cut into flushes at line ends.
 // Pure and synchronous (no I/O, no @azure/*): the shipper runs it inline for small ranges and in
 // a worker thread for large ones (range-thread.ts), with the same result.
 //
@@ -11,8 +11,6 @@ import type { LineSource } from '../pipeline/row-builder.js';
 import type { PipelineStats } from '../pipeline/stats.js';
 import type { SessionsText } from '../enrich/sessions.js';
 import { LineSplitter, type Line } from '../read/line-splitter.js';
-import type { DecodedLine } from '../read/packed-lines.js';
-import type { PgAuditRow } from '../schema.js';
 import { RequestBuilder, rowCount, type RequestBody } from './request-body.js';
 import { MAX_REQUEST_BYTES } from './serialized-rows.js';
 
@@ -50,8 +48,16 @@ export interface RangeEnd {
   readonly pendingBytes: number;
 }
 
-/** Lines of a range in order, as split here or split and decoded elsewhere (packed-lines.ts). */
+/** The last flushes of a range and its end. */
+export interface RangeTail {
+  /** Flushes the cut last line completed (a final blob's only). */
+  readonly flushes: RangeFlush[];
+  readonly end: RangeEnd;
+}
+
+/** The bytes of a range in order, as flushes; one instance per range. */
 export class RangeFlushes {
+  private readonly splitter: LineSplitter;
   private readonly requests: RequestBuilder;
   /** Only flushes of several requests wait for a full last one (small flushes are for tests). */
   private readonly slack: number;
@@ -59,36 +65,34 @@ export class RangeFlushes {
 
   constructor(
     private readonly pipeline: AuditPipeline,
-    private readonly options: Pick<RangeOptions, 'source' | 'startOffset' | 'flushBytes'>,
+    private readonly options: RangeOptions,
     /** Request memory to reuse (range-worker.ts). */
     reuse?: () => ArrayBuffer | undefined,
   ) {
+    this.splitter = new LineSplitter(options.startOffset, options.maxLineBytes);
     this.requests = new RequestBuilder(MAX_REQUEST_BYTES, reuse);
     this.slack = options.flushBytes >= 4 * MAX_REQUEST_BYTES ? MAX_REQUEST_BYTES : 0;
     this.from = options.startOffset;
   }
 
-  /** Lines split here; `consumedOffset` is where the last of them ends. Returns the flushes they completed. */
-  lines(lines: readonly Line[], consumedOffset: number): RangeFlush[] {
-    return this.each(lines.length, (i) => this.pipeline.processLine(lines[i]!, this.options.source), (i) => lines[i]!.offset, consumedOffset);
+  /** Feeds a chunk of the range; returns the flushes its lines completed, in order. */
+  push(chunk: Uint8Array): RangeFlush[] {
+    return this.add(this.splitter.push(chunk));
   }
 
-  /** Lines decoded elsewhere, as lines(). */
-  decoded(lines: readonly DecodedLine[], consumedOffset: number): RangeFlush[] {
-    return this.each(lines.length, (i) => this.pipeline.processDecoded(lines[i]!.line, lines[i]!.decoded, this.options.source), (i) => lines[i]!.line.offset, consumedOffset);
-  }
-
-  /** Ends the range after its last line: the last flush, with the bytes held back as a cut line. */
-  end(consumedOffset: number, pendingBytes: number): RangeEnd {
-    return { flush: this.take(consumedOffset), pendingBytes };
+  /** Ends the range: the cut last line (taken only when the blob is final), the last flush, what is held back. */
+  end(): RangeTail {
+    const cut = this.splitter.end(this.options.final);
+    const flushes = cut ? this.add([cut]) : [];
+    return { flushes, end: { flush: this.take(this.splitter.consumedOffset), pendingBytes: this.splitter.pendingLength } };
   }
 
   /** Adds each line's rows; a flush ends after the line where it is due (at the next line's offset). */
-  private each(n: number, rowsOf: (i: number) => PgAuditRow[], offsetOf: (i: number) => number, consumedOffset: number): RangeFlush[] {
+  private add(lines: readonly Line[]): RangeFlush[] {
     const out: RangeFlush[] = [];
-    for (let i = 0; i < n; i++) {
-      for (const row of rowsOf(i)) this.requests.add(JSON.stringify(row), row.SourceOffset);
-      if (this.due()) out.push(this.take(i + 1 < n ? offsetOf(i + 1) : consumedOffset));
+    for (let i = 0; i < lines.length; i++) {
+      for (const row of this.pipeline.processLine(lines[i]!, this.options.source)) this.requests.add(JSON.stringify(row), row.SourceOffset);
+      if (this.due()) out.push(this.take(lines[i + 1]?.offset ?? this.splitter.consumedOffset));
     }
     return out;
   }
@@ -120,24 +124,23 @@ export class RangeFlushes {
  * A range that fails ends its server's run: its pipeline is not used again.
  */
 export async function* inlineRangeFlushes(chunks: AsyncIterable<Uint8Array>, pipeline: AuditPipeline, options: RangeOptions): AsyncGenerator<RangeFlush, RangeEnd> {
-  const splitter = new LineSplitter(options.startOffset, options.maxLineBytes);
   const range = new RangeFlushes(pipeline, options);
   let last: RangeFlush | null = null;
   let ended = false;
   try {
     for await (const chunk of chunks) {
-      for (const f of range.lines(splitter.push(chunk), splitter.consumedOffset)) {
+      for (const f of range.push(chunk)) {
         last = f;
         yield f;
       }
     }
-    const cut = splitter.end(options.final);
-    for (const f of cut ? range.lines([cut], splitter.consumedOffset) : []) {
+    const tail = range.end();
+    for (const f of tail.flushes) {
       last = f;
       yield f;
     }
     ended = true;
-    return range.end(splitter.consumedOffset, splitter.pendingLength);
+    return tail.end;
   } finally {
     // Lines after the last flush were read but not checkpointed: the next read starts before them.
     if (!ended && last) pipeline.restore(last.sessions);

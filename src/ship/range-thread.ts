@@ -16,7 +16,7 @@ import { packageRoot } from '../package-root.js';
 import type { AuditPipeline } from '../pipeline/audit-pipeline.js';
 import type { PipelineOptions } from '../pipeline/options.js';
 import type { SessionTableSnapshot } from '../enrich/sessions.js';
-import type { RangeEnd, RangeFlush, RangeOptions } from './range-flushes.js';
+import type { RangeEnd, RangeFlush, RangeOptions, RangeTail } from './range-flushes.js';
 
 /** Below this many bytes a range is read inline: a thread's start-up (~40 ms) would not pay. */
 export const THREAD_MIN_BYTES = 16_000_000;
@@ -33,7 +33,7 @@ export interface RangeWorkerData {
 /** This thread → the range worker: pieces of the range, its end, and request memory to reuse (not answered). */
 export type ToRangeWorker = { type: 'piece'; data: ArrayBuffer; length: number } | { type: 'end' } | { type: 'reuse'; buffers: ArrayBuffer[] };
 /** The range worker → this thread: one answer per piece (with the piece, to reuse) and one for the end. */
-export type FromRangeWorker = { type: 'flushes'; flushes: RangeFlush[]; piece: ArrayBuffer } | { type: 'end'; flushes: RangeFlush[]; end: RangeEnd } | { type: 'error'; message: string };
+export type FromRangeWorker = { type: 'flushes'; flushes: RangeFlush[]; piece: ArrayBuffer } | ({ type: 'end' } & RangeTail) | { type: 'error'; message: string };
 
 /** The request bodies of flushes: the memory that moves with them. */
 export function requestBuffers(flushes: readonly RangeFlush[]): ArrayBuffer[] {
@@ -82,7 +82,7 @@ export async function* threadedRangeFlushes(chunks: AsyncIterable<Uint8Array>, p
   const free: ArrayBuffer[] = [];
   const input = pieces(chunks, free);
   const release = (f: RangeFlush) => (): void => {
-    const buffers = requestBuffers([f]).filter((b) => b.byteLength > 0);
+    const buffers = requestBuffers([f]);
     if (buffers.length > 0) worker.postMessage({ type: 'reuse', buffers } satisfies ToRangeWorker, buffers);
   };
   let queued = 0;

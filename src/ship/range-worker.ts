@@ -4,14 +4,12 @@
 // the shipping thread bounds what is queued; request memory sent back is reused for new requests.
 import { parentPort, workerData } from 'node:worker_threads';
 import { AuditPipeline } from '../pipeline/audit-pipeline.js';
-import { LineSplitter } from '../read/line-splitter.js';
 import { RangeFlushes } from './range-flushes.js';
 import { requestBuffers, type FromRangeWorker, type RangeWorkerData, type ToRangeWorker } from './range-thread.js';
 
 const port = parentPort;
 if (!port) throw new Error('range-worker.js runs as a worker thread of the shipper');
 const { pipeline, sessions, range: options } = workerData as RangeWorkerData;
-const splitter = new LineSplitter(options.startOffset, options.maxLineBytes);
 const reusable: ArrayBuffer[] = [];
 const range = new RangeFlushes(new AuditPipeline(pipeline, { sessions }), options, () => reusable.pop());
 
@@ -25,12 +23,10 @@ port.on('message', (m: ToRangeWorker) => {
     if (m.type === 'reuse') {
       reusable.push(...m.buffers);
     } else if (m.type === 'piece') {
-      // The splitter copies what it keeps of the piece, so the piece can go back at once.
-      post({ type: 'flushes', flushes: range.lines(splitter.push(new Uint8Array(m.data, 0, m.length)), splitter.consumedOffset), piece: m.data });
+      // The line splitter copies what it keeps of the piece, so the piece can go back at once.
+      post({ type: 'flushes', flushes: range.push(new Uint8Array(m.data, 0, m.length)), piece: m.data });
     } else {
-      const cut = splitter.end(options.final);
-      const flushes = cut ? range.lines([cut], splitter.consumedOffset) : [];
-      post({ type: 'end', flushes, end: range.end(splitter.consumedOffset, splitter.pendingLength) });
+      post({ type: 'end', ...range.end() });
     }
   } catch (err) {
     post({ type: 'error', message: (err as Error).message });

@@ -64,12 +64,6 @@ export class RequestBuilder {
     return this.taken;
   }
 
-  get pendingRows(): number {
-    let n = this.ends.length;
-    for (const r of this.done) n += rowCount(r);
-    return n;
-  }
-
   add(json: string, offset: number | null): void {
     // UTF-8 takes at most 3 bytes per UTF-16 unit: only a row that might not fit is measured.
     const room = this.maxBytes - this.pos - 2; // the "," before it and the "]" after it
