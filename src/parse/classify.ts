@@ -6,7 +6,7 @@ export type Classified =
   | { readonly kind: 'AUDIT'; readonly entry: AuditEntry }
   | { readonly kind: 'BAD_AUDIT'; readonly reason: string }
   | { readonly kind: 'AUTH_FAILURE'; readonly userName: string | null; readonly databaseName: string | null; readonly clientHost: string | null }
-  | { readonly kind: 'ERROR' }
+  | { readonly kind: 'ERROR'; readonly endsSession: boolean }
   | { readonly kind: 'CONNECTION_RECEIVED'; readonly clientHost: string | null; readonly clientPort: number | null }
   | { readonly kind: 'CONNECT'; readonly userName: string | null; readonly databaseName: string | null; readonly applicationName: string | null }
   | {
@@ -19,6 +19,10 @@ export type Classified =
   | { readonly kind: 'DROPPED'; readonly reason: string };
 
 const AUTH_SQLSTATES = new Set(['28P01', '28000']);
+// FATALs PostgreSQL raises only while a backend starts (database does not exist, no CONNECT
+// privilege, too many connections for the role or server): like a failed login, the backend then
+// exits without a "disconnection" line (PostgreSQL 15, checked on a real server).
+const START_FAILURE_SQLSTATES = new Set(['3D000', '42501', '53300']);
 const ERROR_LEVELS = new Set(['ERROR', 'FATAL', 'PANIC']);
 
 // PostgreSQL 12–18 wording (src/backend/utils/init/postinit.c, postmaster/backend_startup.c).
@@ -43,7 +47,7 @@ export function classify(level: string, sqlState: string | null, message: string
       clientHost: QUOTED_HOST.exec(message)?.[1] ?? null,
     };
   }
-  if (ERROR_LEVELS.has(level)) return { kind: 'ERROR' };
+  if (ERROR_LEVELS.has(level)) return { kind: 'ERROR', endsSession: level === 'FATAL' && sqlState !== null && START_FAILURE_SQLSTATES.has(sqlState) };
   if (level !== 'LOG') return { kind: 'DROPPED', reason: level.toLowerCase() };
   return classifyLog(message);
 }

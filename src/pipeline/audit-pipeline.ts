@@ -199,6 +199,10 @@ export class AuditPipeline {
         setText(row, 'Message', line.message, policy);
         setText(row, 'Detail', record.detail, policy);
         rows.push(row);
+        // A failed login is the end of its backend, and one that never logs a disconnection
+        // (PostgreSQL registers that log only once the session is up): forget the session now,
+        // or a brute-force attack fills the table and every checkpoint with dead sessions.
+        this.sessions.end(key);
         return;
       }
       case 'ERROR': {
@@ -209,6 +213,7 @@ export class AuditPipeline {
         rows.push(row);
         // The row carries the name the failing statement ran with; a block's undone SETs show after it.
         if (s) applyNameChange(s, errorNameChange(s));
+        if (c.endsSession) this.sessions.end(key); // a backend that failed to start (see AUTH_FAILURE)
         return;
       }
       case 'BAD_AUDIT': {

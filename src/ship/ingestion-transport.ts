@@ -13,17 +13,21 @@ export const INGESTION_API_VERSION = '2023-01-01';
 /** The client's own gzip policy (@azure/monitor-ingestion's GZippingPolicy), by its name. */
 const CLIENT_GZIP_POLICY = 'GzippingPolicy';
 const gzipAsync = promisify(gzip);
+/** Output chunk size of the body's gzip: larger than a gzipped request (~0.1 MB at level 1). */
+const GZIP_CHUNK_BYTES = 256 * 1024;
 
 /**
  * The client's GZippingPolicy with zlib's fastest level instead of its default (6): gzip is the
  * largest single cost of shipping after parsing itself, level 1 takes about half the CPU for
  * bodies ~20 % larger on the wire, and the service bills the uncompressed rows either way
- * (docs/performance.md). Still zlib's async API, so it runs on libuv's thread pool.
+ * (docs/performance.md). Still zlib's async API, so it runs on libuv's thread pool, with output
+ * chunks of GZIP_CHUNK_BYTES: a gzipped 1 MB body fits in one (zlib's default of 16 KiB makes
+ * eight round trips to the pool per body, ~30 % more CPU).
  */
 export const fastGzipPolicy: PipelinePolicy = {
   name: 'pgauditIngestGzipPolicy',
   async sendRequest(request, next) {
-    if (typeof request.body === 'string' || request.body instanceof Uint8Array) request.body = await gzipAsync(request.body, { level: constants.Z_BEST_SPEED });
+    if (typeof request.body === 'string' || request.body instanceof Uint8Array) request.body = await gzipAsync(request.body, { level: constants.Z_BEST_SPEED, chunkSize: GZIP_CHUNK_BYTES });
     return next(request);
   },
 };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeLine, type RecordResult } from '../../src/read/diagnostic-record.js';
+import fc from 'fast-check';
+import { decodeLine, toRecord, toRecordBySchema, type RecordResult } from '../../src/read/diagnostic-record.js';
 import { azureLine, azureRecord } from '../helpers/azure-record.js';
 
 function messages(results: readonly RecordResult[]): (string | null)[] {
@@ -60,5 +61,40 @@ describe('decodeLine', () => {
     const r = decodeLine(text);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.reason).toMatch(/not valid JSON/);
+  });
+});
+
+describe('toRecord fast path', () => {
+  // Values a field of a parsed JSON line can hold: every JSON type, and absence.
+  const anyField = fc.oneof(fc.constant(undefined), fc.constant(null), fc.string({ maxLength: 4 }), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant({}), fc.constant([]));
+  const stringField = fc.oneof(fc.constant(undefined), fc.constant(null), fc.string({ maxLength: 4 }));
+  const propertyKeys = ['message', 'timestamp', 'processId', 'errorLevel', 'sqlerrcode', 'backend_type', 'detail', 'context', 'extra'] as const;
+  const recordKeys = ['category', 'properties', 'time', 'resourceId', 'operationName', 'LogicalServerName', 'ServerType', 'ServerVersion', 'Region', 'location', 'ReplicaRole', 'extra'] as const;
+  const validProps = fc.record({
+    message: fc.string({ maxLength: 4 }), timestamp: stringField, processId: fc.oneof(stringField, fc.integer()), errorLevel: stringField, sqlerrcode: stringField,
+    backend_type: stringField, detail: stringField, context: stringField,
+  });
+  const validRecord = fc.record({
+    category: fc.constantFrom('PostgreSQLLogs', 'PostgreSQLLogs', 'PostgreSQLFlexSessions'), properties: validProps,
+    time: stringField, resourceId: stringField, operationName: stringField, LogicalServerName: stringField, ServerType: stringField, ServerVersion: stringField, Region: stringField, location: stringField, ReplicaRole: stringField,
+  });
+  // A valid record with at most one field of the record and one of its properties set to anything.
+  const nearlyValid = fc
+    .tuple(validRecord, fc.option(fc.tuple(fc.constantFrom(...recordKeys), anyField)), fc.option(fc.tuple(fc.constantFrom(...propertyKeys), anyField)))
+    .map(([rec, top, prop]) => {
+      const out: Record<string, unknown> = { ...rec, properties: { ...rec.properties } };
+      if (prop) (out.properties as Record<string, unknown>)[prop[0]] = prop[1];
+      if (top) out[top[0]] = top[1];
+      return out;
+    });
+
+  it('gives exactly what the zod schemas give, for any record-like or JSON value', () => {
+    fc.assert(
+      fc.property(fc.oneof(nearlyValid, nearlyValid, fc.jsonValue()), (value) => {
+        const json = JSON.parse(JSON.stringify(value ?? null)) as unknown; // as a blob line holds it
+        expect(toRecord(json)).toEqual(toRecordBySchema(json));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

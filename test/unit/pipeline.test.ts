@@ -116,6 +116,35 @@ describe('AuditPipeline', () => {
     expect(rows.find((r) => r.EventType === 'AUTH_FAILURE')!.Detail).toBe('Connection matched file "pg_hba.conf" line 9');
   });
 
+  // PostgreSQL 15 (checked on a real server): a backend that fails to start never logs
+  // "disconnection", whether it fails before or after "connection authorized"; a FATAL that ends
+  // a running session does, and an ERROR leaves the session running.
+  it.each([
+    { name: 'password failed before authorization', level: 'FATAL', fatal: ['password authentication failed for user "eve"', '28P01'], authorized: false, eventType: 'AUTH_FAILURE', ended: true },
+    { name: 'login refused after authorization', level: 'FATAL', fatal: ['role "eve" is not permitted to log in', '28000'], authorized: true, eventType: 'AUTH_FAILURE', ended: true },
+    { name: 'no such database', level: 'FATAL', fatal: ['database "nosuch" does not exist', '3D000'], authorized: true, eventType: 'ERROR', ended: true },
+    { name: 'no CONNECT privilege', level: 'FATAL', fatal: ['permission denied for database "shop"', '42501'], authorized: true, eventType: 'ERROR', ended: true },
+    { name: 'connection limit', level: 'FATAL', fatal: ['too many connections for role "eve"', '53300'], authorized: true, eventType: 'ERROR', ended: true },
+    { name: 'terminated running session', level: 'FATAL', fatal: ['terminating connection due to administrator command', '57P01'], authorized: true, eventType: 'ERROR', ended: false },
+    { name: 'statement refused', level: 'ERROR', fatal: ['permission denied for table orders', '42501'], authorized: true, eventType: 'ERROR', ended: false },
+  ])('a backend that fails to start ends its session, other failures do not: $name', async ({ level, fatal, authorized, eventType, ended }) => {
+    const [message, sqlerrcode] = fatal as [string, string];
+    const opening = authorized ? connect(S1, 'eve', 'shop', null, '203.0.113.9', 4000) : [line(S1, 'LOG', 'connection received: host=203.0.113.9 port=4000')];
+    const { rows, pipeline } = await rowsOf(text(opening, line(S1, level, message, { sqlerrcode })));
+    expect(rows.at(-1)).toMatchObject({ EventType: eventType, SqlState: sqlerrcode, ClientHost: '203.0.113.9' });
+    expect(pipeline.snapshot().sessions.map((s) => s.sessionId)).toEqual(ended ? [] : [S1]);
+  });
+
+  it('keeps the session table small under a brute-force attack', async () => {
+    const attempt = (n: number): string[] => [
+      line(`6a45d439.${n}`, 'LOG', `connection received: host=203.0.113.9 port=${n}`, { processId: n }),
+      line(`6a45d439.${n}`, 'FATAL', 'password authentication failed for user "postgres"', { sqlerrcode: '28P01', processId: n }),
+    ];
+    const { rows, pipeline } = await rowsOf(text(...Array.from({ length: 500 }, (_, n) => attempt(1000 + n)), connect(S1, 'alice', 'shop', null, '10.0.0.7', 1)));
+    expect(rows.filter((r) => r.EventType === 'AUTH_FAILURE')).toHaveLength(500);
+    expect(pipeline.snapshot().sessions.map((s) => s.sessionId)).toEqual([S1]);
+  });
+
   it('turns undecodable lines into UNPARSED rows and keeps every good row, in order', async () => {
     const good = (n: number): string => audit(S1, `SESSION,${n},1,READ,SELECT,,,select ${n},<none>`);
     const { rows, pipeline } = await rowsOf(
