@@ -8,13 +8,9 @@ param appInsightsName string
 param stateAccountName string
 param logsAccountName string
 
-// Built-in role definition ids (the same GUIDs in every tenant).
-var roleIds = {
-  'Monitoring Metrics Publisher': '3913510d-42f4-4e42-8a64-420c390055eb'
-  'Storage Blob Data Owner': 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
-  'Storage Blob Data Reader': '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
-  'Storage Queue Data Contributor': '974c5e8b-45b9-4653-ba55-5f855dd0a3f5'
-}
+// Built-in role definition ids (the same GUIDs in every tenant), by role name, from the sourced
+// data file: each id there was read from Microsoft's built-in roles reference. None is typed here.
+var builtInRoles = loadJsonContent('../built-in-roles.json').roles
 
 // One row per storage role (docs/deploy.md says why each, with its source).
 var storageGrants = [
@@ -54,22 +50,22 @@ resource accounts 'Microsoft.Storage/storageAccounts@2023-05-01' existing = [
 // Upload rows through the Logs Ingestion API to this DCR only (not to any other DCR or table).
 resource publishToDcr 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: dcr
-  name: guid(dcr.id, principalId, roleIds['Monitoring Metrics Publisher'])
-  properties: grant(principalId, roleIds['Monitoring Metrics Publisher'])
+  name: guid(dcr.id, principalId, builtInRoles['Monitoring Metrics Publisher'].id)
+  properties: grant(principalId, builtInRoles['Monitoring Metrics Publisher'].id)
 }
 
 // Application Insights has local (instrumentation-key) auth disabled, so the host's telemetry is
 // accepted only from an identity holding Monitoring Metrics Publisher on the component itself.
 resource publishTelemetry 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: appInsights
-  name: guid(appInsights.id, principalId, roleIds['Monitoring Metrics Publisher'])
-  properties: grant(principalId, roleIds['Monitoring Metrics Publisher'])
+  name: guid(appInsights.id, principalId, builtInRoles['Monitoring Metrics Publisher'].id)
+  properties: grant(principalId, builtInRoles['Monitoring Metrics Publisher'].id)
 }
 
 resource storageAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for (g, i) in storageGrants: {
     scope: accounts[i]
-    name: guid(accounts[i].id, principalId, roleIds[g.role])
-    properties: grant(principalId, roleIds[g.role])
+    name: guid(accounts[i].id, principalId, builtInRoles[g.role].id)
+    properties: grant(principalId, builtInRoles[g.role].id)
   }
 ]

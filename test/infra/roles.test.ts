@@ -2,19 +2,27 @@
 // assignments, each on one resource, are exactly the set docs/deploy.md explains (read-only on the
 // audit evidence), and the storage accounts take no keys.
 /* eslint-disable @typescript-eslint/no-unsafe-member-access -- evaluated ARM JSON is untyped; the assertions are the type check */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { requireOrSkip } from '../helpers/tools.js';
-import { bicepPath, deployMain, FAKE, MISSING_BICEP, resourcesOfType } from './bicep.js';
+import { bicepPath, deployMain, FAKE, INFRA, MISSING_BICEP, resourcesOfType } from './bicep.js';
 
-// Built-in role definition ids (the same in every tenant).
-const ROLES: Record<string, string> = {
-  '3913510d-42f4-4e42-8a64-420c390055eb': 'Monitoring Metrics Publisher',
-  'b7e6dc6d-f1e8-4753-8033-0f276bb0955b': 'Storage Blob Data Owner',
-  '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1': 'Storage Blob Data Reader',
-  'ba92f5b4-2d11-453d-a403-e96b0029c9fe': 'Storage Blob Data Contributor',
-  '974c5e8b-45b9-4653-ba55-5f855dd0a3f5': 'Storage Queue Data Contributor',
-  '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3': 'Storage Table Data Contributor',
-};
+// The sourced data (infra/built-in-roles.json): each id read from Microsoft's built-in roles
+// reference. The templates load it; this test reads it independently and checks every compiled
+// assignment against it, so an id that is not in the reference cannot reach a deployment.
+type RoleEntry = { id: string; source: string; sourceFile: string };
+const BUILT_IN = (JSON.parse(readFileSync(path.join(INFRA, 'built-in-roles.json'), 'utf8')) as { roles: Record<string, RoleEntry> }).roles;
+const ROLE_BY_ID = new Map(Object.entries(BUILT_IN).map(([name, r]) => [r.id, name]));
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The built-in role a roleDefinitionId names, or an error saying it is not in the sourced file. */
+function roleOf(roleDefinitionId: string): { ok: true; name: string } | { ok: false; reason: string } {
+  const m = /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Authorization\/roleDefinitions\/([^/]+)$/.exec(roleDefinitionId);
+  if (!m) return { ok: false, reason: `${roleDefinitionId} is not a subscription-scoped role definition id` };
+  const name = ROLE_BY_ID.get(m[1]!);
+  return name ? { ok: true, name } : { ok: false, reason: `${m[1]} is not in infra/built-in-roles.json (Microsoft's built-in roles reference)` };
+}
 
 /** Role names by the name of the resource they are scoped to. */
 function roleSets(params: Record<string, unknown>): Record<string, string[]> {
@@ -26,12 +34,36 @@ function roleSets(params: Record<string, unknown>): Record<string, string[]> {
     const scope = String(r.scope);
     // One resource, never a resource group or subscription.
     expect(scope).toMatch(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.[\w.]+\/\w+\/[^/]+$/);
-    const id = String(r.properties.roleDefinitionId).split('/').at(-1)!;
-    (sets[scope.split('/').at(-1)!] ??= []).push(ROLES[id] ?? id);
+    const role = roleOf(String(r.properties.roleDefinitionId));
+    if (!role.ok) throw new Error(role.reason);
+    (sets[scope.split('/').at(-1)!] ??= []).push(role.name);
   }
   for (const roles of Object.values(sets)) roles.sort();
   return sets;
 }
+
+describe('built-in role ids', () => {
+  it('each comes with its source in Microsoft\'s built-in roles reference', () => {
+    expect(Object.keys(BUILT_IN).length).toBeGreaterThan(0);
+    for (const [name, r] of Object.entries(BUILT_IN)) {
+      expect(r.id, name).toMatch(GUID);
+      const anchor = name.toLowerCase().replaceAll(' ', '-');
+      expect(r.source, name).toMatch(new RegExp(`^https://learn\\.microsoft\\.com/azure/role-based-access-control/built-in-roles/\\w[\\w-]*#${anchor}$`));
+      expect(r.sourceFile, name).toMatch(/^MicrosoftDocs\/azure-docs articles\/role-based-access-control\/built-in-roles\/[\w-]+\.md @ [0-9a-f]{40}$/);
+    }
+    expect(ROLE_BY_ID.size, 'one name per id').toBe(Object.keys(BUILT_IN).length);
+  });
+
+  it.for([
+    // The id the first release shipped for Storage Queue Data Contributor: no built-in role has it.
+    { name: 'an id no built-in role has', id: '/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/974c5e8b-45b9-4653-ba55-5f855dd0a3f5', reason: /not in infra\/built-in-roles\.json/ },
+    { name: 'a tenant-scoped id', id: '/providers/Microsoft.Authorization/roleDefinitions/974c5e8b-45b9-4653-ba55-5f855dd0fb88', reason: /not a subscription-scoped/ },
+  ])('the check refuses $name', ({ id, reason }) => {
+    const r = roleOf(id);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toMatch(reason);
+  });
+});
 
 describe('role assignments of the function identity', () => {
   it.for([
