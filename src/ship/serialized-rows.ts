@@ -3,6 +3,8 @@
 // (The SDK's upload() would serialise every row twice more: once to size its own chunks and
 // once for the body — docs/performance.md.)
 
+import { LOGS_INGESTION_LIMITS } from '../service-limits.js';
+
 /** A row as JSON text, with its UTF-8 size and the byte offset of its source line. */
 export interface SerializedRow {
   readonly json: string;
@@ -11,8 +13,8 @@ export interface SerializedRow {
   readonly offset: number | null;
 }
 
-/** The service takes 1 MB per call; keep room for the brackets and a margin. */
-export const MAX_REQUEST_BYTES = 1_000_000 - 1024;
+/** The service takes 1 MB per call (service-limits.ts); keep room for the brackets and a margin. */
+export const MAX_REQUEST_BYTES = LOGS_INGESTION_LIMITS.callBytes.value - 1024;
 
 export function serializeRow(row: object): SerializedRow {
   const json = JSON.stringify(row);

@@ -7,6 +7,7 @@ import type { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import type { HostQueueSettings } from '../config/host-queue-settings.js';
 import { PgAuditError } from '../errors/pgaudit-error.js';
 import { runErrorOf } from '../errors/run-error.js';
+import { QUEUE_MESSAGE_BYTES } from '../service-limits.js';
 import { serverMessageText, type ServerMessage } from './server-message.js';
 
 /** The suffix the Functions host gives the poison queue of a queue trigger. */
@@ -22,6 +23,17 @@ export type NewServerMessage = Omit<ServerMessage, 'version' | 'enqueuedAt'>;
 
 export function encodeMessage(text: string, encoding: HostQueueSettings['messageEncoding']): string {
   return encoding === 'base64' ? Buffer.from(text, 'utf8').toString('base64') : text;
+}
+
+/**
+ * The message text as the queue stores it, within the queue's message size: a message whose list
+ * of named blobs would not fit goes without the list, and the server is then planned by listing,
+ * which finds every blob the list named (they are all in the lookback).
+ */
+export function messageWithinLimit(m: NewServerMessage, encoding: HostQueueSettings['messageEncoding'], now: Date): string {
+  const text = encodeMessage(serverMessageText(m, now), encoding);
+  if (Buffer.byteLength(text) <= QUEUE_MESSAGE_BYTES.value || m.blobs === undefined) return text;
+  return encodeMessage(serverMessageText({ serverPath: m.serverPath, reason: m.reason }, now), encoding);
 }
 
 export class ServerQueue {
@@ -48,7 +60,7 @@ export class ServerQueue {
   /** One message; `delaySeconds` keeps it invisible that long (a deferred server). */
   async send(m: NewServerMessage, delaySeconds = 0, now = new Date()): Promise<void> {
     try {
-      await this.queue.sendMessage(encodeMessage(serverMessageText(m, now), this.encoding), delaySeconds > 0 ? { visibilityTimeout: delaySeconds } : {});
+      await this.queue.sendMessage(messageWithinLimit(m, this.encoding, now), delaySeconds > 0 ? { visibilityTimeout: delaySeconds } : {});
     } catch (err) {
       const e = runErrorOf(m.serverPath, err);
       throw new QueueSendError(`could not put the message for ${m.serverPath} on queue ${this.queue.name}: ${e.message}`, {

@@ -70,15 +70,6 @@ describe('function registration metadata', () => {
     expect(tsconfig.compilerOptions).toMatchObject({ outDir: 'dist', rootDir: '.' });
   });
 
-  it("a run's default time budget ends before the Functions host's timeout", () => {
-    const host = JSON.parse(readFileSync(path.join(root, 'host.json'), 'utf8')) as { functionTimeout: string };
-    const [h, m, sec] = host.functionTimeout.split(':').map(Number) as [number, number, number];
-    const budget = Number(SETTINGS.find((s) => s.key === 'runBudgetMinutes')!.default);
-    // Room for the last flush and checkpoint after the budget ends (an upload attempt's timeout).
-    const attempt = Number(SETTINGS.find((s) => s.key === 'uploadTimeoutSeconds')!.default);
-    expect(budget * 60 + attempt).toBeLessThan(h * 3600 + m * 60 + sec);
-  });
-
   it('the sample settings are accepted by the app and name every setting it reads that has a default', () => {
     const sample = JSON.parse(readFileSync(path.join(root, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
     expect(sample.Values.FUNCTIONS_WORKER_RUNTIME).toBe('node');

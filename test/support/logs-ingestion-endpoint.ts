@@ -28,9 +28,11 @@ import { gunzipSync } from 'node:zlib';
 import type { LogsIngestionClientOptions } from '@azure/monitor-ingestion';
 import selfsigned from 'selfsigned';
 import { COLUMNS, type TableColumnType } from '../../src/schema.js';
+import { LOGS_INGESTION_LIMITS } from '../../src/service-limits.js';
 
 export const INGESTION_API_VERSION = '2023-01-01';
-export const MAX_BODY_BYTES = 1_048_576;
+/** What the service enforces (src/service-limits.ts, with its source). */
+export const MAX_BODY_BYTES = LOGS_INGESTION_LIMITS.callBytesEnforced.value;
 
 /** Column types of Log Analytics custom tables (a superset of what src/schema.ts uses today). */
 export type IngestionColumnType = TableColumnType | 'real' | 'guid';
