@@ -18,6 +18,7 @@ import type { DeadLetterStore } from './dead-letter-store.js';
 import type { LogsIngestionSink } from './logs-ingestion-sink.js';
 import { pastLookback, replaced, type PlannedBlob } from './plan.js';
 import { inlineRangeFlushes, type RangeFlush } from './range-flushes.js';
+import type { RunClock } from './run-clock.js';
 import { THREAD_MIN_BYTES, threadedRangeFlushes } from './range-thread.js';
 
 export interface ShipOptions {
@@ -98,7 +99,7 @@ function settledLength(cp: BlobCheckpoint, blob: PlannedBlob & { length: number 
   return modified <= hour.getTime() + 3_600_000 ? blob.length : cp.offset;
 }
 
-export async function shipBlob(planned: PlannedBlob, lease: ServerLease, pipeline: AuditPipeline, deps: ShipDeps, run: { deadline: number | null; onRange?: (r: RangeReport) => void }): Promise<BlobShipResult> {
+export async function shipBlob(planned: PlannedBlob, lease: ServerLease, pipeline: AuditPipeline, deps: ShipDeps, run: { clock: RunClock; onRange?: (r: RangeReport) => void }): Promise<BlobShipResult> {
   const started = performance.now();
   const name = planned.name;
   const result = (status: BlobShipResult['status'], rest: Partial<BlobShipResult> = {}): BlobShipResult => ({
@@ -153,7 +154,7 @@ export async function shipBlob(planned: PlannedBlob, lease: ServerLease, pipelin
     lease.assertOwned();
     const before = { shipped, deadLettered };
     if (f.rows > 0) {
-      const sent = await deps.sink.sendRequests(f.requests, { deadline: run.deadline });
+      const sent = await deps.sink.sendRequests(f.requests, { deadline: run.clock.budgetEnd, endBy: run.clock.rowsEndBy });
       f.release?.(); // every attempt has ended: the bodies are not read again
       shipped += sent.accepted;
       for (const failed of sent.failed) {
@@ -207,7 +208,7 @@ export async function shipBlob(planned: PlannedBlob, lease: ServerLease, pipelin
       let next = await flushes.next();
       while (!next.done) {
         await flush(next.value);
-        if (run.deadline !== null && Date.now() >= run.deadline) {
+        if (run.clock.budgetEnd !== null && Date.now() >= run.clock.budgetEnd) {
           budgetSpent = true;
           break;
         }

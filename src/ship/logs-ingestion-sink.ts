@@ -60,6 +60,17 @@ export interface LogsIngestionSinkOptions {
 export interface SendOptions {
   /** When the run must stop (ms since the epoch): no retry waits past it. */
   readonly deadline?: number | null;
+  /** No attempt runs past this (ms since the epoch): it is abandoned then, as a timeout. */
+  readonly endBy?: number | null;
+  /** Attempts of one request, fewer than the policy's (one, after an outage this run already met). */
+  readonly maxAttempts?: number;
+}
+
+/** One send's limits: SendOptions resolved against the sink's policy. */
+interface Bounds {
+  readonly deadline: number | null;
+  readonly endBy: number | null;
+  readonly policy: RetryPolicy;
 }
 
 export class LogsIngestionSink {
@@ -90,7 +101,11 @@ export class LogsIngestionSink {
 
   /** Sends requests built beforehand (request-body.ts), up to `concurrency` at once; as send(). */
   async sendRequests(requests: readonly RequestBody[], options: SendOptions = {}): Promise<SendResult> {
-    const deadline = options.deadline ?? null;
+    const bounds: Bounds = {
+      deadline: options.deadline ?? null,
+      endBy: options.endBy ?? null,
+      policy: options.maxAttempts === undefined ? this.retry : { ...this.retry, maxAttempts: Math.min(this.retry.maxAttempts, options.maxAttempts) },
+    };
     const firstRow: number[] = [];
     let n = 0;
     for (const r of requests) {
@@ -107,7 +122,7 @@ export class LogsIngestionSink {
         const k = next++;
         const after = requests[k + 1];
         try {
-          const r = await this.sendRequest(requests[k]!, firstRow[k]!, after ? rowOffset(after, 0) : null, deadline);
+          const r = await this.sendRequest(requests[k]!, firstRow[k]!, after ? rowOffset(after, 0) : null, bounds);
           accepted += r.accepted;
           failed.push(...r.failed);
         } catch (err) {
@@ -120,8 +135,11 @@ export class LogsIngestionSink {
     return { accepted, failed: failed.sort((a, b) => a.from - b.from) };
   }
 
-  private async attempt(request: RequestBody): Promise<UploadErrorInfo | null> {
-    const timeout = AbortSignal.timeout(this.uploadTimeoutMs);
+  private async attempt(request: RequestBody, endBy: number | null): Promise<UploadErrorInfo | null> {
+    const ms = endBy === null ? this.uploadTimeoutMs : Math.min(this.uploadTimeoutMs, endBy - this.now());
+    if (ms <= 0) return { outcome: { kind: 'timeout', message: 'no time was left in the run for another attempt' }, body: null };
+    this.counters.requests++;
+    const timeout = AbortSignal.timeout(ms);
     try {
       return describeResponse(await this.transport.post(this.ruleId, this.stream, request.body, timeout));
     } catch (err) {
@@ -130,13 +148,12 @@ export class LogsIngestionSink {
   }
 
   /** One request until it is accepted, dead-lettered or stops the run; `from` is its first row's index. */
-  private async sendRequest(request: RequestBody, from: number, nextOffset: number | null, deadline: number | null): Promise<SendResult> {
+  private async sendRequest(request: RequestBody, from: number, nextOffset: number | null, bounds: Bounds): Promise<SendResult> {
     const rows = rowCount(request);
     for (let attempt = 1; ; attempt++) {
-      this.counters.requests++;
-      const failure = await this.attempt(request);
+      const failure = await this.attempt(request, bounds.endBy);
       const outcome: UploadOutcome = failure?.outcome ?? { kind: 'accepted' };
-      const decision = decideUpload(outcome, { attempt, rows, now: this.now(), deadline, random: Math.random() }, this.retry);
+      const decision = decideUpload(outcome, { attempt, rows, now: this.now(), deadline: bounds.deadline, random: Math.random() }, bounds.policy);
       switch (decision.action) {
         case 'Ok':
           this.counters.acceptedRequests++;
@@ -145,7 +162,7 @@ export class LogsIngestionSink {
         case 'Split': {
           // Too large after all (the service measures differently): halve it rather than give up.
           const [a, b] = splitRequest(request);
-          const parts = [await this.sendRequest(a, from, rowOffset(b, 0), deadline), await this.sendRequest(b, from + rowCount(a), nextOffset, deadline)];
+          const parts = [await this.sendRequest(a, from, rowOffset(b, 0), bounds), await this.sendRequest(b, from + rowCount(a), nextOffset, bounds)];
           return { accepted: parts[0]!.accepted + parts[1]!.accepted, failed: [...parts[0]!.failed, ...parts[1]!.failed] };
         }
         case 'Retry':

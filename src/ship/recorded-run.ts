@@ -3,6 +3,7 @@
 import type { RunError } from '../errors/run-error.js';
 import type { RunRecord } from '../run-record-schema.js';
 import type { Plan } from './plan.js';
+import { runClock } from './run-clock.js';
 import { runRecordsOf, sendRunRecords, type RunInfo } from './run-records.js';
 import type { ShipContext } from './ship-context.js';
 import { runSweep, type SweepDeps, type SweepSummary } from './sweep.js';
@@ -15,12 +16,16 @@ export interface RecordedRun {
 }
 
 export async function recordedRun(ctx: ShipContext, plan: Plan, info: RunInfo, deps: SweepDeps = ctx.deps): Promise<RecordedRun> {
-  const summary = await runSweep(plan.plan, deps);
+  const clock = runClock(Date.now(), deps.budgetMs, deps.uploadTimeoutMs);
+  const summary = await runSweep(plan.plan, deps, clock);
   const problems: RunError[] = plan.problems.map((p) => ({ server: null, code: p.code, message: p.message, hint: p.hint ?? null }));
   summary.errors.unshift(...problems);
   const servers = [...plan.plan.keys()];
   const records = runRecordsOf(summary, plan.stats, info, undefined, servers.length === 1 ? servers[0]! : null);
-  const delivery = await sendRunRecords(records, ctx.runSink, deps.log);
+  // Within the run's end; and when the rows' uploads stopped the run (an outage, a refusal, the
+  // budget), one attempt: the same endpoint would refuse or time out alike, and waiting out the
+  // outage a second time is what let a run outlive the host's timeout.
+  const delivery = await sendRunRecords(records, ctx.runSink, deps.log, { deadline: clock.recordsEndBy, endBy: clock.recordsEndBy, ...(summary.stoppedBy ? { maxAttempts: 1 } : {}) });
   if (delivery.failed > 0) deps.log(`${delivery.failed} run record(s) could not be sent to ${ctx.config.runStream}; each was logged above with its fields`);
   return { summary, records, delivery };
 }

@@ -14,7 +14,7 @@ import { packageRoot } from '../package-root.js';
 import type { PipelineStats } from '../pipeline/stats.js';
 import { emptyRunRecord, type RunRecord, type Trigger } from '../run-record-schema.js';
 import { serverNameOfPath } from '../state/blob-path.js';
-import type { LogsIngestionSink } from './logs-ingestion-sink.js';
+import type { LogsIngestionSink, SendOptions } from './logs-ingestion-sink.js';
 import type { PlanStats } from './plan.js';
 import { serializeRow } from './serialized-rows.js';
 import type { SweepSummary } from './sweep.js';
@@ -90,13 +90,13 @@ export function runRecordsOf(summary: SweepSummary, plan: PlanStats | null, info
   return records;
 }
 
-/** Sends the records; what cannot be sent goes to `log`, one JSON object per record. */
-export async function sendRunRecords(records: readonly RunRecord[], sink: LogsIngestionSink, log: (line: string) => void): Promise<{ sent: number; failed: number }> {
+/** Sends the records (within `bounds`); what cannot be sent goes to `log`, one JSON object per record. */
+export async function sendRunRecords(records: readonly RunRecord[], sink: LogsIngestionSink, log: (line: string) => void, bounds: SendOptions = {}): Promise<{ sent: number; failed: number }> {
   let failure: string | null = null;
   let sent = 0;
   let undelivered: RunRecord[] = [];
   try {
-    const result = await sink.send(records.map(serializeRow));
+    const result = await sink.send(records.map(serializeRow), bounds);
     sent = result.accepted;
     for (const f of result.failed) {
       undelivered.push(...records.slice(f.from, f.to));

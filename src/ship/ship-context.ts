@@ -90,6 +90,7 @@ export function createShipContext(config: ShipConfig, clients: ShipClients, log:
     pipelineOptions: config.pipelineOptions,
     concurrency: config.concurrency,
     budgetMs: config.budgetMs,
+    uploadTimeoutMs: config.uploadTimeoutMs,
     options: { flushBytes: config.flushBytes, lookbackMs: config.lookbackMs, now: config.now ?? (() => new Date()), afterUpload: config.afterUpload, onCheckpoint: config.onCheckpoint },
   };
   return {

@@ -12,6 +12,7 @@ import type { StateNotice } from '../state/server-lease.js';
 import { shipBlob, type BlobShipResult, type RangeReport, type ShipDeps } from './blob-shipper.js';
 import { IngestionError } from './ingestion-error.js';
 import type { PlannedBlob, SweepPlan } from './plan.js';
+import { runClock, type RunClock } from './run-clock.js';
 
 export type { RunError };
 
@@ -45,6 +46,8 @@ export interface SweepDeps extends ShipDeps {
   readonly concurrency: number;
   /** Run time budget in ms (0: none). */
   readonly budgetMs: number;
+  /** One upload attempt's timeout: what may run past the budget (run-clock.ts). */
+  readonly uploadTimeoutMs: number;
   readonly onBlob?: (r: BlobShipResult) => void;
 }
 
@@ -58,9 +61,9 @@ function chronological(blobs: Iterable<PlannedBlob>): PlannedBlob[] {
   });
 }
 
-export async function runSweep(plan: SweepPlan, deps: SweepDeps): Promise<SweepSummary> {
+export async function runSweep(plan: SweepPlan, deps: SweepDeps, clock: RunClock = runClock(Date.now(), deps.budgetMs, deps.uploadTimeoutMs)): Promise<SweepSummary> {
   const started = performance.now();
-  const deadline = deps.budgetMs > 0 ? Date.now() + deps.budgetMs : null;
+  const deadline = clock.budgetEnd;
   const summary: SweepSummary = {
     servers: plan.size, busyServers: [], notStarted: [], blobs: [], ranges: [], stats: emptyStats(), shipped: 0, deadLettered: 0, lateBytes: 0,
     requests: 0, acceptedRequests: 0, acceptedBytes: 0, errors: [], notices: [], stoppedBy: null, budgetSpent: false, durationMs: 0,
@@ -80,7 +83,7 @@ export async function runSweep(plan: SweepPlan, deps: SweepDeps): Promise<SweepS
       const onRange = (r: RangeReport): void => void summary.ranges.push({ ...r, server: serverPath });
       for (const blob of chronological(blobs.values())) {
         if (summary.stoppedBy || summary.budgetSpent) break;
-        const r = await shipBlob(blob, lease, pipeline, deps, { deadline, onRange });
+        const r = await shipBlob(blob, lease, pipeline, deps, { clock, onRange });
         summary.blobs.push(r);
         if (r.stats) addStats(summary.stats, r.stats);
         summary.shipped += r.shipped;

@@ -4,6 +4,10 @@
 // stop, the lease is released, and after recovery every row arrives exactly once.
 import { describe, expect, it } from 'vitest';
 import { defaultCredential, ingestionTransport } from '../../src/config/azure-clients.js';
+import { RUN_STREAM_NAME } from '../../src/run-record-schema.js';
+import { planFromListing } from '../../src/ship/plan.js';
+import { recordedRun } from '../../src/ship/recorded-run.js';
+import { newRunInfo } from '../../src/ship/run-records.js';
 import { StateStore } from '../../src/state/state-store.js';
 import { closedPort } from '../helpers/closed-port.js';
 import { trustingClientOptions } from '../support/logs-ingestion-endpoint.js';
@@ -105,6 +109,37 @@ describe('an outage stops the run; nothing is dead-lettered', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect((await ship(sc, server)).errors).toEqual([]);
     expectExactlyOnce(acceptedFor(stack, server), s.expected, { otherRows: 2, duplicatesAllowed: true });
+  });
+
+  it('an endpoint that never answers: the whole run, run records included, ends within its budget and one upload timeout', async () => {
+    // Measured before the run clock, with the defaults (8 min budget, 60 s timeout, 6 attempts):
+    // the rows gave up at 388 s, then the run records waited out the same outage with their own
+    // six attempts, and the run ended at 782 s, past host.json's 600 s. Here the same at small scale.
+    const server = 'pg-out-budget';
+    const budgetMs = 1500;
+    const uploadTimeoutMs = 600;
+    const sc = await scenario(stack, { ...FAST, budgetMs, uploadTimeoutMs, uploadAttempts: 6, sinkOptions: { retry: { maxAttempts: 6, baseDelayMs: 10, maxDelayMs: 50, retryStatuses: [408, 429] } } });
+    const { name, offset } = await halfShipped(sc, server);
+    let recordAttempts = 0;
+    stack.ingestion.setOnRequest((rows, _i, { stream }) => {
+      if (stream === RUN_STREAM_NAME) recordAttempts++;
+      return stream === RUN_STREAM_NAME || rows.some((r) => r.ServerName === server) ? { delayMs: 20_000 } : null;
+    });
+    const started = Date.now();
+    const plan = await planFromListing(sc.ctx.deps.source, sc.ctx.store, serverPath(server), at(30), sc.ctx.config.lookbackMs);
+    const { summary, records, delivery } = await recordedRun(sc.ctx, plan, newRunInfo('ship'));
+    const elapsed = Date.now() - started;
+    stack.ingestion.setOnRequest(undefined);
+    // Every request has ended by budget + one timeout; what follows is storage I/O (checkpoint, lease).
+    expect(elapsed).toBeLessThan(budgetMs + uploadTimeoutMs + 1000);
+    expect(summary.stoppedBy?.code).toMatch(/^(IngestionUnavailable|RunBudgetSpent)$/);
+    expect(summary.deadLettered).toBe(0);
+    expect(await offsetOf(sc, name)).toBe(offset);
+    // The run records tried once, within what was left, and went to the log with their fields.
+    expect(recordAttempts).toBe(1);
+    expect(delivery).toEqual({ sent: 0, failed: records.length });
+    expect(sc.messages.filter((m) => m.includes('"event":"pgaudit-ingest.runRecord"'))).toHaveLength(records.length);
+    expect(await leaseState(sc, server)).toBe('available');
   });
 
   it('one server stopping the run leaves the others not started, and says so', async () => {

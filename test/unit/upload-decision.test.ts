@@ -1,4 +1,5 @@
 // The one upload decision, table-driven: every outcome of an attempt and what follows it.
+import { runClock } from '../../src/ship/run-clock.js';
 import { describe, expect, it } from 'vitest';
 import { parseRetryAfter, retryDelay, type RetryPolicy } from '../../src/ship/retry-policy.js';
 import { decideUpload, type AttemptContext, type UploadDecision, type UploadOutcome } from '../../src/ship/upload-decision.js';
@@ -74,5 +75,16 @@ describe('retry timing', () => {
 
   it('retryDelay never exceeds maxDelayMs', () => {
     for (let attempt = 1; attempt < 20; attempt++) expect(retryDelay(policy, attempt, null, NOW, 0.99)).toBeLessThanOrEqual(policy.maxDelayMs);
+  });
+});
+
+describe('the run clock', () => {
+  it.for([
+    { name: 'no budget: nothing bounds the run', budgetMs: 0, timeoutMs: 60_000, expected: { budgetEnd: null, rowsEndBy: null, recordsEndBy: null } },
+    // The defaults: 8 min budget, 60 s attempts; host.json's functionTimeout is 600 s.
+    { name: 'the defaults', budgetMs: 480_000, timeoutMs: 60_000, expected: { budgetEnd: 480_000, rowsEndBy: 525_000, recordsEndBy: 540_000 } },
+    { name: 'a short timeout keeps half of it for the run records', budgetMs: 1_500, timeoutMs: 600, expected: { budgetEnd: 1_500, rowsEndBy: 1_800, recordsEndBy: 2_100 } },
+  ])('$name', ({ budgetMs, timeoutMs, expected }) => {
+    expect(runClock(0, budgetMs, timeoutMs)).toEqual(expected);
   });
 });
