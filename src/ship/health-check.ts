@@ -1,14 +1,17 @@
 // `pgaudit-ingest check` and the Functions app's start-up check: can this identity do what a run
 // needs? Each check reports what it found and, when it failed, the fix (the role, the setting).
-//   ingestion <stream>  POST [] to the DCR stream (accepted: 204; nothing is ingested)
+//   ingestion <stream>  POST [] to each DCR stream, rows and run records (204; nothing is ingested)
 //   logs                list and read the diagnostic-logs container (read-only: nothing is written)
 //   state, dead letters create the container if needed (as a run would), write and delete a probe
+//   queue               the app's server queue: create it if needed (as the app does), peek
 import { randomUUID } from 'node:crypto';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
+import type { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import type { ShipSettings } from '../config/settings.js';
 import { isCredentialFailure } from '../config/credential-failure.js';
 import { statusOf } from '../state/read-text.js';
 import type { IngestionTransport } from './ingestion-transport.js';
+import { STOP_STATUSES } from './upload-decision.js';
 
 export interface CheckResult {
   readonly name: string;
@@ -26,14 +29,11 @@ export interface HealthTargets {
   readonly logs: ContainerClient;
   readonly state: ContainerClient;
   readonly deadLetters: ContainerClient;
+  /** The server queue of the Functions app (absent: not checked, as for the CLI's own runs). */
+  readonly queue?: QueueClient;
   readonly timeoutMs?: number;
 }
 
-const INGESTION_FIX: Readonly<Record<number, string>> = {
-  401: 'the token was refused: check the managed identity (AZURE_CLIENT_ID / --client-id) and that it is in the DCR\'s tenant',
-  403: 'the identity needs Monitoring Metrics Publisher on the DCR',
-  404: 'the DCR or stream was not found: check PGAUDIT_DCR_IMMUTABLE_ID (--rule-id), PGAUDIT_STREAM_NAME (--stream) and that the endpoint is the DCR\'s own',
-};
 
 function failureOf(err: unknown, what: string): { message: string; credential: boolean } {
   const message = ((err as Error)?.message ?? String(err)).split('\n')[0]!;
@@ -46,7 +46,7 @@ async function checkStream(t: HealthTargets, stream: string): Promise<CheckResul
     const res = await t.ingestion.post(t.ruleId, stream, '[]', AbortSignal.timeout(t.timeoutMs ?? 30_000));
     if (res.status >= 200 && res.status < 300) return { name, ok: true, message: `an empty upload was accepted (HTTP ${res.status})`, fix: null };
     const body = (res.bodyText ?? '').slice(0, 300);
-    return { name, ok: false, message: `HTTP ${res.status}${body ? `: ${body}` : ''}`, fix: INGESTION_FIX[res.status] ?? 'see the service\'s message' };
+    return { name, ok: false, message: `HTTP ${res.status}${body ? `: ${body}` : ''}`, fix: STOP_STATUSES[res.status]?.hint ?? 'see the service\'s message' };
   } catch (err) {
     const f = failureOf(err, 'no answer');
     return f.credential
@@ -92,18 +92,32 @@ async function checkWritable(container: ContainerClient, label: string, setting:
   }
 }
 
-/** What to check for a shipping run's settings, with the clients the run uses. */
+async function checkQueue(queue: QueueClient): Promise<CheckResult> {
+  const name = `queue ${queue.name}`;
+  try {
+    await queue.createIfNotExists(); // as the app's start does
+    await queue.peekMessages({ numberOfMessages: 1 }); // reads without taking a message
+    return { name, ok: true, message: 'exists and its messages can be read', fix: null };
+  } catch (err) {
+    if (isCredentialFailure(err)) return { name, ok: false, message: failureOf(err, 'no token').message, fix: 'sign in (az login) or run where the managed identity is available' };
+    const status = statusOf(err);
+    return { name, ok: false, message: failureOf(err, 'cannot read').message, fix: status === 403 ? 'the identity needs Storage Queue Data Contributor on the state account' : 'check PGAUDIT_STATE_STORAGE (its queue service) and PGAUDIT_QUEUE_NAME (--queue)' };
+  }
+}
+
+/** What to check for a shipping run's settings, with the clients the run uses (and the app's queue). */
 export function healthTargetsOf(
-  s: Pick<ShipSettings, 'dcrImmutableId' | 'streamName' | 'logsContainer' | 'stateContainer' | 'deadLetterContainer'>,
-  clients: { readonly ingestion: IngestionTransport; readonly logs: BlobServiceClient; readonly state: BlobServiceClient },
+  s: Pick<ShipSettings, 'dcrImmutableId' | 'streamName' | 'runStreamName' | 'logsContainer' | 'stateContainer' | 'deadLetterContainer' | 'queueName'>,
+  clients: { readonly ingestion: IngestionTransport; readonly logs: BlobServiceClient; readonly state: BlobServiceClient; readonly queue?: QueueServiceClient },
 ): HealthTargets {
   return {
     ingestion: clients.ingestion,
     ruleId: s.dcrImmutableId,
-    streams: [s.streamName],
+    streams: [s.streamName, s.runStreamName],
     logs: clients.logs.getContainerClient(s.logsContainer),
     state: clients.state.getContainerClient(s.stateContainer),
     deadLetters: clients.state.getContainerClient(s.deadLetterContainer),
+    ...(clients.queue ? { queue: clients.queue.getQueueClient(s.queueName) } : {}),
   };
 }
 
@@ -114,6 +128,7 @@ export async function runHealthChecks(t: HealthTargets): Promise<CheckResult[]> 
     checkLogs(t),
     checkWritable(t.state, 'state', 'PGAUDIT_STATE_CONTAINER (--state-container)'),
     checkWritable(t.deadLetters, 'dead letters', 'PGAUDIT_DEADLETTER_CONTAINER (--deadletter-container)'),
+    ...(t.queue ? [checkQueue(t.queue)] : []),
   ]);
 }
 

@@ -45,11 +45,17 @@ export interface AttemptContext {
 
 const RESUMES = 'nothing was dead-lettered and the checkpoint was not moved: the next run resumes from there';
 
-/** Statuses that mean the configuration is wrong: stop, with what to fix. */
-const STOP_STATUSES: Readonly<Record<number, { code: StopCode; hint: string }>> = {
-  401: { code: 'IngestionUnauthorized', hint: 'the token was refused: check the managed identity (AZURE_CLIENT_ID) and that it is in the DCR\'s tenant' },
+/**
+ * Statuses that mean the configuration is wrong: stop, with what to fix. The one wording of these
+ * fixes: `check` (health-check.ts) gives the same for the same answer.
+ */
+export const STOP_STATUSES: Readonly<Record<number, { code: StopCode; hint: string }>> = {
+  401: { code: 'IngestionUnauthorized', hint: 'the token was refused: check the managed identity (AZURE_CLIENT_ID, --client-id) and that it is in the DCR\'s tenant' },
   403: { code: 'IngestionForbidden', hint: 'the identity needs Monitoring Metrics Publisher on the DCR' },
-  404: { code: 'IngestionNotFound', hint: 'check the DCR immutable id (PGAUDIT_DCR_IMMUTABLE_ID, --rule-id), the stream name and the endpoint' },
+  404: {
+    code: 'IngestionNotFound',
+    hint: 'the DCR or stream was not found: check the DCR immutable id (PGAUDIT_DCR_IMMUTABLE_ID, --rule-id), the stream (PGAUDIT_STREAM_NAME, --stream; PGAUDIT_RUN_STREAM_NAME for run records) and that the endpoint is the DCR\'s own (PGAUDIT_INGESTION_ENDPOINT, --endpoint)',
+  },
 };
 
 function transient(outcome: UploadOutcome, policy: RetryPolicy): boolean {

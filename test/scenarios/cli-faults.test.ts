@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { RUN_STREAM_NAME } from '../../src/run-record-schema.js';
 import { STREAM_NAME } from '../../src/schema.js';
 import { runCli } from '../helpers/cli-process.js';
 import { closedPort } from '../helpers/closed-port.js';
@@ -23,7 +24,7 @@ describe('pgaudit-ingest check', () => {
     const before = stack.ingestion.accepted.length;
     const run = await runCli(['check', ...target()], env());
     expect(run.stdout.split('\n').filter((l) => l.startsWith('ok   ')).map((l) => l.split(':')[0])).toEqual([
-      `ok   ingestion ${STREAM_NAME}`, `ok   logs ${LOGS}`, 'ok   state pgaudit-state', 'ok   dead letters pgaudit-deadletter',
+      `ok   ingestion ${STREAM_NAME}`, `ok   ingestion ${RUN_STREAM_NAME}`, `ok   logs ${LOGS}`, 'ok   state pgaudit-state', 'ok   dead letters pgaudit-deadletter',
     ]);
     expect(run.code).toBe(0);
     expect(stack.ingestion.requests.at(-1)).toMatchObject({ status: 204, rows: 0 });
@@ -50,6 +51,23 @@ describe('pgaudit-ingest check', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/FAIL ingestion Custom-PgAudit_CL: no answer: .*ECONNREFUSED/);
     expect(run.stdout).toMatch(/fix: check PGAUDIT_INGESTION_ENDPOINT \(--endpoint\)/);
+  });
+});
+
+describe('pgaudit-ingest check of the server queue', () => {
+  it('is checked when the state connection names a queue service, and names its fix', async () => {
+    const state = azuriteConnectionString(stack.azurite.port, await closedPort());
+    const run = await runCli(['check', ...target()], { ...env(), PGAUDIT_STATE_STORAGE: state });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/FAIL queue pgaudit-servers: cannot read/);
+    expect(run.stdout).toMatch(/fix: check PGAUDIT_STATE_STORAGE \(its queue service\) and PGAUDIT_QUEUE_NAME \(--queue\)/);
+    expect(run.stdout).toMatch(/ok   state pgaudit-state/); // the blob service of the same connection works
+  });
+
+  it('is left out, and says so, when the connection names no queue service', async () => {
+    const run = await runCli(['check', ...target()], env());
+    expect(run.stdout).not.toMatch(/queue pgaudit-servers/);
+    expect(run.stderr).toMatch(/queue pgaudit-servers not checked \(only the Functions app uses it\)/);
   });
 });
 

@@ -171,7 +171,7 @@ describe('delivery', () => {
     const drain = () => drainQueue(rt.queue.queue, rt.queue.poison, onShipServer, { host: hostQueueSettings(), untilEmpty: true, timeoutMs: 30_000 });
     // The instance's start-up check ran against the same parts, and every check passed.
     expect(logs.filter((l) => l.includes('start-up check')).map((l) => l.split(':')[1]!.trim())).toEqual([
-      'ok   ingestion Custom-PgAudit_CL', 'ok   logs insights-logs-postgresqllogs', 'ok   state fn-state', 'ok   dead letters fn-dead',
+      'ok   ingestion Custom-PgAudit_CL', 'ok   ingestion Custom-PgAuditIngest_CL', 'ok   logs insights-logs-postgresqllogs', 'ok   state fn-state', 'ok   dead letters fn-dead', 'ok   queue fn-servers',
     ]);
     logs.length = 0;
     const context = (fn: string) => new InvocationContext({ functionName: fn, logHandler: (_level, ...args) => void logs.push(args.join(' ')) });
