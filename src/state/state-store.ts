@@ -125,6 +125,22 @@ export class StateStore {
     }
   }
 
+  /**
+   * What is wrong with a server's session snapshot, as `status` reports it (the run would stop on
+   * `error`, and continue without the sessions on `missing`); null when it reads.
+   */
+  async sessionSnapshotProblem(state: ServerState): Promise<{ kind: 'error' | 'missing'; message: string } | null> {
+    if (!state.sessions) return null;
+    const notices: StateNotice[] = [];
+    try {
+      await this.readSessionSnapshot(state, notices);
+    } catch (err) {
+      if (!(err instanceof StateDocumentError)) throw err;
+      return { kind: 'error', message: err.describe() };
+    }
+    return notices[0] ? { kind: 'missing', message: notices[0].message } : null;
+  }
+
   private async readSessionSnapshot(state: ServerState, notices: StateNotice[]): Promise<readonly SavedSession[] | null> {
     if (!state.sessions) return null;
     const doc = await readBlobText(this.container.getBlobClient(state.sessions.blob));

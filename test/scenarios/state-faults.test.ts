@@ -76,6 +76,10 @@ describe('a server document this release cannot read', () => {
     expect(status.code).toBe(1);
     expect(status.stderr).toMatch(problem);
     expect(status.stdout + status.stderr).not.toMatch(/NaN/);
+    // Its blob's progress is unknown, not "checkpoint lost at offset 0" (which reads as a full re-ship).
+    const shown = status.stdout.trim().split('\n').map((l) => JSON.parse(l) as { state: string; offset: number | null; bytesBehind: number | null });
+    expect(shown.map((b) => [b.state, b.offset, b.bytesBehind])).toEqual([['state-unreadable', null, null]]);
+    expect(status.stderr).toMatch(/1 blob\(s\) of servers whose state document cannot be read: their progress is unknown/);
   });
 
   it('a session snapshot that is not valid stops that server, naming the snapshot blob', async () => {
@@ -90,6 +94,12 @@ describe('a server document this release cannot read', () => {
     expect(run.errors.map((e) => e.code)).toEqual(['StateDocumentInvalid']);
     expect(run.errors[0]!.message).toContain(pointer.blob);
     expect(run.errors[0]!.hint).toMatch(/delete .* to continue without it/);
+
+    // status says so too, and fails, before any run meets it.
+    const status = await runCli(['status', '--prefix', serverPath(server), '--state-container', sc.ctx.store.container.containerName], cliEnv(stack));
+    expect(status.code).toBe(1);
+    expect(status.stderr).toContain(pointer.blob);
+    expect(status.stderr).toMatch(/error: .*does not have the expected shape/);
   });
 });
 
