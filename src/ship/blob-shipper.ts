@@ -167,7 +167,7 @@ export async function shipBlob(planned: PlannedBlob, lease: ServerLease, pipelin
       await deps.options.afterUpload?.(name, f.end);
     }
     cp = {
-      offset: f.end, length, etag: null, createdOn, settledLength: settled,
+      offset: f.end, length, createdOn, settledLength: settled,
       rows: base.rows + shipped, deadLettered: base.deadLettered + deadLettered, updatedAt: new Date().toISOString(),
     };
     lease.state.blobs[name] = cp;

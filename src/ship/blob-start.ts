@@ -8,7 +8,7 @@ import type { ServerLease } from '../state/server-lease.js';
 import { replaced } from './plan.js';
 
 export function freshCheckpoint(): BlobCheckpoint {
-  return { offset: 0, length: 0, etag: null, createdOn: null, settledLength: null, rows: 0, deadLettered: 0, updatedAt: new Date().toISOString() };
+  return { offset: 0, length: 0, createdOn: null, settledLength: null, rows: 0, deadLettered: 0, updatedAt: new Date().toISOString() };
 }
 
 export function startFromMarker(name: string, marker: BlobMarker | null, blob: { length: number; createdOn: string | null }, lease: ServerLease, log: (m: string) => void): BlobCheckpoint {

@@ -157,7 +157,7 @@ export async function planServerLookback(source: ContainerClient, store: StateSt
   const doc = await readBlobText(store.container.getBlobClient(name));
   let checkpoints: Readonly<Record<string, BlobCheckpoint>> = {};
   try {
-    if (doc) checkpoints = readServerState(name, doc.text).state.blobs;
+    if (doc) checkpoints = readServerState(name, doc.text).blobs;
   } catch (err) {
     if (!(err instanceof StateDocumentError)) throw err;
     return { plan, stats, problems: [err] };

@@ -1,6 +1,6 @@
 // Every persisted document, validated with zod on read, with a checked `version`
 // (docs/design.md "State layout"). A document this release cannot read is a StateDocumentError
-// naming the blob and the problem, never a silent reset. Older versions are migrated on read.
+// naming the blob and the problem, never a silent reset.
 import { z } from 'zod';
 import { initialTracking, type NameTracking } from '../enrich/application-name.js';
 import { nameSessionFields } from '../enrich/application-name-schema.js';
@@ -16,7 +16,6 @@ const blobCheckpoint = z.object({
   offset: count,
   /** Blob length when last read. */
   length: count,
-  etag: text,
   /** Creation time of the blob: a different one means the blob was replaced. */
   createdOn: text,
   rows: count,
@@ -82,17 +81,6 @@ export interface SessionsDocument {
   readonly sessions: readonly SavedSession[];
 }
 
-// Version 1 (releases before the state redesign): one document per server holding offsets and
-// the sessions as [sessionKey, pidKey, session] triples, keys "<server>\u0001<id>".
-const legacyKey = z.string().nullable();
-const serverStateV1 = z.object({
-  version: z.literal(1),
-  serverPath: z.string().min(1),
-  sessions: z.object({ version: z.literal(1), sessions: z.array(z.tuple([legacyKey, legacyKey, z.object({ ...sessionFields, ...followedName }).transform(withFollowedName)])) }).nullable(),
-  blobs: z.record(z.string(), blobCheckpoint),
-  updatedAt: time.nullable(),
-});
-
 export const MARKER_VERSION = 2;
 const blobMarker = z.object({
   version: z.literal(MARKER_VERSION),
@@ -151,29 +139,13 @@ function checkVersion(blob: string, value: unknown, field: string, known: readon
   if (typeof v !== 'number' || !known.includes(v)) throw new StateDocumentError(blob, `has no known ${field} (got ${JSON.stringify(v)})`, { hint });
 }
 
-/** A server document; version 1 is migrated, its inline sessions handed back for the next save. */
-export function readServerState(blob: string, source: string): { state: ServerState; legacySessions: SavedSession[] | null } {
+/** A server document. */
+export function readServerState(blob: string, source: string): ServerState {
   const value = jsonOf(blob, source, HINT_SERVER);
-  checkVersion(blob, value, 'version', [1, SERVER_STATE_VERSION], HINT_SERVER);
-  if ((value as { version: number }).version === SERVER_STATE_VERSION) {
-    const r = serverStateV2.safeParse(value);
-    if (!r.success) throw invalid(blob, r.error, HINT_SERVER);
-    return { state: r.data, legacySessions: null };
-  }
-  const r = serverStateV1.safeParse(value);
+  checkVersion(blob, value, 'version', [SERVER_STATE_VERSION], HINT_SERVER);
+  const r = serverStateV2.safeParse(value);
   if (!r.success) throw invalid(blob, r.error, HINT_SERVER);
-  const v1 = r.data;
-  const split = (key: string | null): [string, string] | null => {
-    const at = key?.indexOf('\u0001') ?? -1;
-    return key && at >= 0 ? [key.slice(0, at), key.slice(at + 1)] : null;
-  };
-  const legacySessions = (v1.sessions?.sessions ?? []).map(([sk, pk, s]): SavedSession => {
-    const bySession = split(sk);
-    const byPid = split(pk);
-    return { ...s, server: bySession?.[0] ?? byPid?.[0] ?? '', sessionId: bySession?.[1] ?? null, processId: byPid ? Number(byPid[1]) : null };
-  });
-  const state: ServerState = { version: SERVER_STATE_VERSION, serverPath: v1.serverPath, blobs: v1.blobs, sessions: null, createdAt: v1.updatedAt ?? new Date(0).toISOString(), updatedAt: v1.updatedAt };
-  return { state, legacySessions };
+  return r.data;
 }
 
 export function readSessions(blob: string, source: string): SessionsDocument {
@@ -185,15 +157,10 @@ export function readSessions(blob: string, source: string): SessionsDocument {
   return r.data;
 }
 
-/** A blob marker; the unversioned `done/` markers of earlier releases are read as done markers. */
-export function readMarker(blob: string, source: string, legacy: boolean): BlobMarker {
+/** A blob marker. */
+export function readMarker(blob: string, source: string): BlobMarker {
   const hint = `delete ${blob}: the blob it describes is then treated as never shipped and re-read from offset 0 (duplicates carry the same RecordId)`;
   const value = jsonOf(blob, source, hint);
-  if (legacy) {
-    const r = blobCheckpoint.safeParse(value);
-    if (!r.success) throw invalid(blob, r.error, hint);
-    return { version: MARKER_VERSION, blob: blob.replace(/^done\//, '').replace(/\.json$/, ''), state: 'done', ...r.data };
-  }
   checkVersion(blob, value, 'version', [1, MARKER_VERSION], hint);
   // Version 1 is version 2 without the `deleted` state.
   const r = blobMarker.safeParse({ ...(value as object), version: MARKER_VERSION });

@@ -64,11 +64,6 @@ export class StateStore {
     return `markers/${blobName}.json`;
   }
 
-  /** Where releases before the state redesign kept done blobs (read, never written). */
-  static legacyDoneName(blobName: string): string {
-    return `done/${blobName}.json`;
-  }
-
   /**
    * Every server document (offsets only: no session snapshot is read). A document that cannot be
    * read is returned as a problem; the others are still listed.
@@ -80,7 +75,7 @@ export class StateStore {
       const doc = await readBlobText(this.container.getBlobClient(item.name));
       if (!doc) continue;
       try {
-        states.push(readServerState(item.name, doc.text).state);
+        states.push(readServerState(item.name, doc.text));
       } catch (err) {
         if (!(err instanceof StateDocumentError)) throw err;
         problems.push(err);
@@ -114,9 +109,9 @@ export class StateStore {
     }
     try {
       const doc = await readBlobText(blob);
-      const { state, legacySessions } = doc ? readServerState(name, doc.text) : { state: newServerState(serverPath), legacySessions: null };
+      const state = doc ? readServerState(name, doc.text) : newServerState(serverPath);
       const notices: StateNotice[] = [];
-      const sessions = legacySessions ?? (await this.readSessionSnapshot(state, notices));
+      const sessions = await this.readSessionSnapshot(state, notices);
       if (created) await this.noticeLostDocument(serverPath, name, notices);
       return new ServerLease(name, state, sessions, leaseClient, this, this.options.renewEveryMs, notices);
     } catch (err) {
@@ -155,7 +150,7 @@ export class StateStore {
   /** A new server document where markers or snapshots show the server was shipped before. */
   private async noticeLostDocument(serverPath: string, name: string, notices: StateNotice[]): Promise<void> {
     const evidence: string[] = [];
-    for (const prefix of [`markers/${serverPath}`, `done/${serverPath}`, `sessions/${StateStore.serverStem(serverPath)}/`]) {
+    for (const prefix of [`markers/${serverPath}`, `sessions/${StateStore.serverStem(serverPath)}/`]) {
       for await (const item of this.container.listBlobsFlat({ prefix })) {
         evidence.push(item.name);
         break;
@@ -187,13 +182,11 @@ export class StateStore {
     await this.container.getBlobClient(name).deleteIfExists();
   }
 
-  /** The marker of a diagnostic blob (or an earlier release's done marker), or null. */
+  /** The marker of a diagnostic blob, or null. */
   async readMarker(blobName: string): Promise<BlobMarker | null> {
-    for (const [name, legacy] of [[StateStore.markerName(blobName), false], [StateStore.legacyDoneName(blobName), true]] as const) {
-      const doc = await readBlobText(this.container.getBlobClient(name));
-      if (doc) return readMarker(name, doc.text, legacy);
-    }
-    return null;
+    const name = StateStore.markerName(blobName);
+    const doc = await readBlobText(this.container.getBlobClient(name));
+    return doc ? readMarker(name, doc.text) : null;
   }
 
   async writeMarker(marker: BlobMarker): Promise<void> {
@@ -206,7 +199,7 @@ export class StateStore {
 
   /**
    * Markers under a blob-name prefix: from their metadata (one listing), reading a marker only
-   * when its metadata is incomplete; then the done markers of earlier releases (read one by one).
+   * when its metadata is incomplete.
    */
   async *listMarkers(prefix = ''): AsyncGenerator<ListedMarker> {
     for await (const item of this.container.listBlobsFlat({ prefix: `markers/${prefix}`, includeMetadata: true })) {
@@ -219,12 +212,6 @@ export class StateStore {
       }
       const marker = await this.readMarker(blob);
       if (marker) yield { blob, state: marker.state, offset: marker.offset, createdOn: marker.createdOn };
-    }
-    for await (const item of this.container.listBlobsFlat({ prefix: `done/${prefix}` })) {
-      const doc = await readBlobText(this.container.getBlobClient(item.name));
-      if (!doc) continue;
-      const marker = readMarker(item.name, doc.text, true);
-      yield { blob: marker.blob, state: marker.state, offset: marker.offset, createdOn: marker.createdOn };
     }
   }
 }

@@ -1,6 +1,6 @@
 // What a damaged or old state does (issue 10): every document is validated on read; a server
 // whose document cannot be read stops alone (named blob, lease released) while the others ship;
-// an old version is migrated; a lost checkpoint or document is announced before anything is
+// a lost checkpoint or document is announced before anything is
 // re-read; `status` reports the bad document instead of printing NaN.
 import { describe, expect, it } from 'vitest';
 import { planFromListing, planLookback } from '../../src/ship/plan.js';
@@ -46,7 +46,7 @@ describe('a server document this release cannot read', () => {
       code: 'StateDocumentInvalid',
       problem: /does not have the expected shape: blobs\..*\.offset/,
     },
-    { name: 'a newer version', damage: (d) => JSON.stringify({ ...d, version: 99 }), code: 'StateDocumentTooNew', problem: /has version 99; this release reads 1 and 2/ },
+    { name: 'a newer version', damage: (d) => JSON.stringify({ ...d, version: 99 }), code: 'StateDocumentTooNew', problem: /has version 99; this release reads 2/ },
   ];
 
   it.each(damages)('$name: that server stops with the blob named and its lease released; the other ships; status says so', async ({ name, damage, code, problem }) => {
@@ -116,34 +116,6 @@ describe('old and lost state', () => {
     expect(JSON.stringify(doc).length).toBeLessThan(1500);
     const snapshot = (await sc.ctx.store.container.getBlobClient((doc.sessions as { blob: string }).blob).downloadToBuffer()).length;
     expect(snapshot).toBeGreaterThan(40 * 2000); // the remembered statements live there
-  });
-
-  it('a version-1 document (offsets and sessions in one, as triples) is migrated: it resumes at its offset with its sessions', async () => {
-    const server = 'pg-v1';
-    const sc = await scenario(stack, { now: () => at(30) });
-    const { s, name } = await withBlob(server, 10);
-    const props = await stack.blobs.getContainerClient('insights-logs-postgresqllogs').getBlobClient(name).getProperties();
-    const shippedBefore = props.contentLength!;
-    const key = `${server}\u0001${s.session}`;
-    const v1 = {
-      version: 1,
-      serverPath: serverPath(server),
-      sessions: { version: 1, sessions: [[key, `${server}\u0001${s.pid}`, { userName: s.user, databaseName: s.database, applicationName: 'psql', clientHost: '10.0.0.1', clientPort: 40001, sawStart: true, lastStatementId: 10, lastLogged: null }]] },
-      blobs: { [name]: { offset: shippedBefore, length: shippedBefore, etag: null, createdOn: props.createdOn!.toISOString(), rows: 11, deadLettered: 0, updatedAt: at(20).toISOString() } },
-      updatedAt: at(20).toISOString(),
-    };
-    await sc.ctx.store.ensureContainer();
-    await writeDoc(sc, server, JSON.stringify(v1));
-    const more = bytesOf([...s.audit(5), ...s.disconnect()]);
-    await append(await appendBlob(stack, name), more);
-    const run = await shipBoth(sc, [server]);
-    expect(run.errors).toEqual([]);
-    const rows = acceptedFor(stack, server);
-    // Only what came after the v1 offset, attributed from the migrated session.
-    expect(rows.map((r) => r.EventType)).toEqual([...Array<string>(5).fill('AUDIT'), 'DISCONNECT']);
-    for (const r of rows.filter((x) => x.EventType === 'AUDIT')) expect({ user: r.UserName, db: r.DatabaseName }).toEqual({ user: s.user, db: s.database });
-    expect(rows.every((r) => (r.SourceOffset as number) >= shippedBefore)).toBe(true);
-    expect(await readDoc(sc, server)).toMatchObject({ version: 2 });
   });
 
   it('an emptied blobs map is announced (the blob marker shows it was being shipped) before the blob is re-read from 0', async () => {
