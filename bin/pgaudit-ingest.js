@@ -5,16 +5,27 @@
 // table), but V8 lets an idle-looking heap grow lazily towards gigabytes before it collects, so
 // a 1 GB blob would show a large RSS that is mostly garbage. Unless the user chose a limit, the
 // shipping commands run in a worker thread of this process whose old space is capped
-// (PGAUDIT_INGEST_HEAP_MB, default 160; 0 = no cap). A thread, not a child process: when this
+// (PGAUDIT_INGEST_HEAP_MB, a setting of src/config/settings-model.ts; 0 = no cap). A thread, not a child process: when this
 // process is killed (even with SIGKILL) nothing is left running. `parse` runs uncapped on the
 // main thread: the cap costs it much of its speed (docs/performance.md).
 import { Worker } from 'node:worker_threads';
 
-const heapMb = Number(process.env.PGAUDIT_INGEST_HEAP_MB ?? '160');
 const limited = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('--max-old-space-size'));
 const args = process.argv.slice(2);
+const heapMb = limited || args[0] === 'parse' ? 0 : await heapCap();
 
-if (!limited && heapMb > 0 && args[0] !== 'parse') {
+/** The heap cap setting, validated as every setting is; a bad value exits 2 with the problem. */
+async function heapCap() {
+  const { launcherHeapMb } = await import('../dist/src/config/settings.js');
+  try {
+    return launcherHeapMb();
+  } catch (err) {
+    process.stderr.write(`pgaudit-ingest: ${err?.describe?.() ?? err}\n`);
+    process.exit(err?.exitCode ?? 2);
+  }
+}
+
+if (heapMb > 0) {
   const worker = new Worker(new URL('../dist/src/cli-thread.js', import.meta.url), {
     workerData: { args },
     resourceLimits: { maxOldGenerationSizeMb: heapMb },

@@ -76,6 +76,7 @@ export interface SettingValues {
   clientId: string;
   logsStorage: StorageConnection;
   stateStorage: StorageConnection;
+  heapMb: number;
 }
 
 const CONTAINER = /^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/;
@@ -257,6 +258,12 @@ export const SETTINGS: readonly Setting[] = [
     flag: '--run-budget-minutes', arg: 'minutes',
     description: 'a run stops at a checkpoint and gives up its leases after this long (0: no limit); the next run resumes',
   }),
+  {
+    // Read by bin/pgaudit-ingest.js before the command line is parsed, so an environment variable only.
+    key: 'heapMb', env: 'PGAUDIT_INGEST_HEAP_MB', app: false, default: '160', min: 0, max: 65_536, cli: null,
+    description: 'old-space cap in MB of the thread the shipping commands run in (0: no cap; parse is never capped); the environment only, read by the launcher',
+    schema: (z) => numeric(z, 0, 65_536, true),
+  },
   {
     key: 'sweepSchedule', env: 'PGAUDIT_SWEEP_SCHEDULE', app: true, default: '0 */5 * * * *', cli: null,
     description: 'NCRONTAB (six fields) of the timer sweep',

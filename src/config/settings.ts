@@ -90,3 +90,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     }),
   );
 }
+
+/** The launcher's heap cap (PGAUDIT_INGEST_HEAP_MB), by the same rules as every setting. */
+export function launcherHeapMb(env: NodeJS.ProcessEnv = process.env): number {
+  return resolveSettings(['heapMb'], [], { read: (s) => (env[s.env] === undefined ? undefined : { text: env[s.env]! }), origin: (s) => s.env, connections: 'app', env }).heapMb;
+}

@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { COLUMN_NAMES } from '../../src/schema.js';
+import { runCli } from '../helpers/cli-process.js';
 import { azureLine } from '../helpers/azure-record.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -177,5 +178,16 @@ describe('parse --exclude', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stderr.trim())).toMatchObject({ rows: 1, filtered: 2, filteredByRule: { 'Command=ALTER ROLE': 2 } });
     expect(r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { EventType: string }).EventType)).toEqual(['UNPARSED']);
+  });
+});
+
+describe('the launcher', () => {
+  it.for([
+    { name: 'not a number', value: 'abc', problem: 'must be a whole number from 0 to 65536' },
+    { name: 'above its limit', value: '70000', problem: 'must be at most 65536' },
+  ])('refuses a heap cap setting that is $name, as every setting is refused (exit 2, the name and the limits)', async ({ value, problem }) => {
+    const run = await runCli(['status', '--storage', 'UseDevelopmentStorage=true'], { PGAUDIT_INGEST_HEAP_MB: value });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`PGAUDIT_INGEST_HEAP_MB: ${problem} (got "${value}")`);
   });
 });
