@@ -5,10 +5,9 @@
 
 import { LOGS_INGESTION_LIMITS } from '../service-limits.js';
 
-/** A row as JSON text, with its UTF-8 size and the byte offset of its source line. */
+/** A row as JSON text, with the byte offset of its source line. */
 export interface SerializedRow {
   readonly json: string;
-  readonly bytes: number;
   /** SourceOffset of the row (null for rows without one, such as run records). */
   readonly offset: number | null;
 }
@@ -19,10 +18,10 @@ export const MAX_REQUEST_BYTES = LOGS_INGESTION_LIMITS.callBytes.value - 1024;
 export function serializeRow(row: object): SerializedRow {
   const json = JSON.stringify(row);
   const offset = (row as { SourceOffset?: unknown }).SourceOffset;
-  return { json, bytes: Buffer.byteLength(json), offset: typeof offset === 'number' ? offset : null };
+  return { json, offset: typeof offset === 'number' ? offset : null };
 }
 
 /** A dead-lettered or replayed line, sent again exactly as it was. */
 export function serializedLine(json: string, offset: number | null): SerializedRow {
-  return { json, bytes: Buffer.byteLength(json), offset };
+  return { json, offset };
 }
