@@ -3,6 +3,9 @@
 // metadata that @azure/functions registers, as the host would receive it, on exit.
 const Module = require('node:module');
 const registered = [];
+// The handlers themselves, by function name: @azure/functions hands the app's handler to the core
+// as it is (test/functions/run-packaged-handler.mjs calls them).
+globalThis.__pgauditHandlers = {};
 const fakeCore = {
   version: '4.0.0-test',
   setProgrammingModel() {},
@@ -12,6 +15,7 @@ const fakeCore = {
   },
   registerFunction(metadata, handler) {
     registered.push({ metadata, handlerType: typeof handler });
+    globalThis.__pgauditHandlers[metadata.name] = handler;
     return { dispose() {} };
   },
   log() {},

@@ -7,9 +7,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appFiles } from '../../scripts/package/app-files.js';
-import { prunedBecause } from '../../scripts/package/production-modules.js';
-import { buildFunctionPackage, PACKAGE_DIR } from '../../scripts/package-function.js';
+import { WORKER_SOURCES } from '../../scripts/package/bundle.js';
+import { buildFunctionPackage, functionNames, PACKAGE_DIR, type FunctionPackage } from '../../scripts/package-function.js';
 import { azdZipEntries, gitignore, resolveRemoteBuild, zipSize, type ZipEntry } from './azd-package.js';
 import { ROOT } from './bicep.js';
 
@@ -20,10 +19,11 @@ const lockPaths = (dev: boolean): string[] => Object.keys(lock.packages).filter(
 describe('the deployment package azd uploads', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'pgaudit-package-'));
   let entries: ZipEntry[] = [];
-  beforeAll(() => {
-    buildFunctionPackage(ROOT, dir); // dist/ is built by `npm test` (and by `npm ci`'s prepare)
+  let built: FunctionPackage;
+  beforeAll(async () => {
+    built = await buildFunctionPackage(ROOT, dir); // bundled from the sources
     entries = azdZipEntries(dir, false);
-  });
+  }, 60_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('is what azure.yaml tells azd to zip, prebuilt (no remote build), made by the prepackage hook', () => {
@@ -48,9 +48,9 @@ describe('the deployment package azd uploads', () => {
     }
     const lines = [...byTop].sort(([a], [b]) => (a < b ? -1 : 1)).map(([p, t]) => `  ${p.padEnd(70)} ${String(t.files).padStart(5)} files ${String(t.bytes).padStart(10)} bytes`);
     console.log(`deployment package: ${entries.length} files, ${bytes} bytes (zip ${zipSize(dir, entries)} bytes)\n${lines.join('\n')}`);
-    // Room for the code to grow, but a tool, a test tree or the dev dependencies would blow it.
-    expect(entries.length).toBeLessThan(5000);
-    expect(bytes).toBeLessThan(40_000_000);
+    // A bundle: a handful of files; room for the code to grow, but a tool or a test tree would blow it.
+    expect(entries.length).toBeLessThan(20);
+    expect(bytes).toBeLessThan(8_000_000);
   });
 
   it('holds nothing of the tests, scripts, tools, sources, infra, docs or dev dependencies', () => {
@@ -64,31 +64,31 @@ describe('the deployment package azd uploads', () => {
     for (const devPackage of lockPaths(true)) expect(present.has(`${devPackage}/package.json`), devPackage).toBe(false);
   });
 
-  it('holds host.json, a package.json for the worker, and exactly the production dependencies', () => {
+  it('holds host.json, a package.json for the worker with nothing to install, and no node_modules', () => {
     const files = new Set(entries.map((e) => e.path));
     expect(files.has('host.json')).toBe(true);
     const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
-    const root = JSON.parse(read('package.json')) as { main: string; type: string; dependencies: Record<string, string> };
-    expect(pkg).toEqual({ name: 'pgaudit-ingest', version: expect.any(String) as unknown, type: root.type, main: root.main, dependencies: root.dependencies });
-    const packages = [...files].filter((f) => /^(.*\/)?node_modules\/(@[^/]+\/)?[^/@][^/]*\/package\.json$/.test(f)).map((f) => f.slice(0, -'/package.json'.length));
-    // Only lockfile package roots count (a package may hold package.json files of its own below).
-    expect(packages.filter((p) => p in lock.packages).sort()).toEqual(lockPaths(false).sort());
+    const root = JSON.parse(read('package.json')) as { main: string; type: string };
+    expect(pkg).toEqual({ name: 'pgaudit-ingest', version: expect.any(String) as unknown, type: root.type, main: root.main, dependencies: {} });
+    expect([...files].filter((f) => f.includes('node_modules/'))).toEqual([]);
   });
 
-  it('holds every entry point of package.json main and every module they import', () => {
-    const files = new Set(entries.map((e) => e.path));
-    const root = JSON.parse(read('package.json')) as { main: string };
-    const app = appFiles(ROOT, root.main);
-    expect(app.entryPoints.length).toBeGreaterThanOrEqual(2);
-    for (const f of app.files) expect(files.has(f), f).toBe(true);
-    // And nothing else of dist/: the CLI never runs in the function app.
-    expect([...files].filter((f) => f.startsWith('dist/')).sort()).toEqual([...app.files].sort());
+  it('holds an entry point per function file, the worker it starts, shared chunks, and only production packages inside', () => {
+    const files = entries.map((e) => e.path);
+    const names = functionNames(ROOT);
+    expect(names).toEqual(['blob-created', 'ship-server', 'sweep']);
+    expect(built.entryPoints).toEqual(names.map((n) => `dist/functions/${n}.js`));
+    for (const w of WORKER_SOURCES) expect(files).toContain(`dist/${w.replace(/\.ts$/, '.js')}`);
+    expect(files.filter((f) => f.startsWith('dist/') && !f.startsWith('dist/chunks/')).sort()).toEqual([...built.entryPoints, ...WORKER_SOURCES.map((w) => `dist/${w.replace(/\.ts$/, '.js')}`)].sort());
+    const production = new Set(lockPaths(false));
+    expect(built.packages.length).toBeGreaterThan(10);
+    for (const p of built.packages) expect(production.has(p), p).toBe(true);
   });
 
   it('starts: loaded from the package alone, the entry points register blobCreated, shipServer and sweep', () => {
     // The stand-in for the host's @azure/functions-core records what registers (test/functions).
     const fakeCore = path.join(ROOT, 'test/functions/fake-functions-core.cjs');
-    const script = `for (const f of ${JSON.stringify(appFiles(dir, 'dist/functions/*.js').entryPoints)}) await import('./' + f);`;
+    const script = `for (const f of ${JSON.stringify(built.entryPoints)}) await import('./' + f);`;
     const out = execFileSync(process.execPath, ['--require', fakeCore, '--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH } });
     const line = out.split('\n').find((l) => l.startsWith('@@REGISTERED@@'))!;
     const registered = JSON.parse(line.slice('@@REGISTERED@@'.length)) as { metadata: { name: string } }[];
@@ -101,41 +101,45 @@ describe('the packager refuses what it cannot ship', () => {
   const base = mkdtempSync(path.join(tmpdir(), 'pgaudit-packager-'));
   afterAll(() => rmSync(base, { recursive: true, force: true }));
 
-  function project(name: string, entry: string, lockPackages: Record<string, object> = {}): string {
+  // A project with one function file and packages installed as package-lock.json says (or not).
+  function project(name: string, source: string, lockPackages: Record<string, { version: string; dev?: boolean; hasInstallScript?: boolean }> = {}): string {
     const dir = path.join(base, name);
-    mkdirSync(path.join(dir, 'dist/functions'), { recursive: true });
+    mkdirSync(path.join(dir, 'functions'), { recursive: true });
     writeFileSync(path.join(dir, 'host.json'), '{}');
-    writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', type: 'module', main: 'dist/functions/*.js', dependencies: { prod: '1.0.0' } }));
+    writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', type: 'module', main: 'dist/functions/*.js' }));
     writeFileSync(path.join(dir, 'package-lock.json'), JSON.stringify({ lockfileVersion: 3, packages: { '': {}, ...lockPackages } }));
-    writeFileSync(path.join(dir, 'dist/functions/a.js'), entry);
+    writeFileSync(path.join(dir, 'functions/a.ts'), source);
+    for (const w of WORKER_SOURCES) {
+      mkdirSync(path.dirname(path.join(dir, w)), { recursive: true });
+      writeFileSync(path.join(dir, w), 'export {};');
+    }
     for (const [key, entry] of Object.entries(lockPackages)) {
       mkdirSync(path.join(dir, key), { recursive: true });
-      writeFileSync(path.join(dir, key, 'package.json'), JSON.stringify({ name: key, version: (entry as { version: string }).version }));
+      writeFileSync(path.join(dir, key, 'package.json'), JSON.stringify({ name: key.split('node_modules/').at(-1), version: entry.version, main: 'index.js' }));
+      writeFileSync(path.join(dir, key, 'index.js'), 'module.exports = 1;');
     }
     return dir;
   }
 
-  it.each([
-    { name: 'dev-import', entry: "import x from 'devtool';", error: /devtool, which is not in package.json dependencies/ },
-    { name: 'computed-import', entry: 'const m = "./b.js"; await import(m);', error: /not a string literal/ },
-    { name: 'missing-module', entry: "import './gone.js';", error: /gone\.js does not exist/ },
-    { name: 'stale-install', entry: '', lock: { 'node_modules/prod': { version: '2.0.0' } }, installed: '1.0.0', error: /is 1\.0\.0 but package-lock\.json says 2\.0\.0/ },
-    { name: 'native', entry: '', lock: { 'node_modules/prod': { version: '1.0.0', hasInstallScript: true } }, error: /install script or a platform restriction/ },
-  ])('$name', ({ name, entry, lock: packages, installed, error }) => {
-    const dir = project(name, entry, packages);
-    if (installed) writeFileSync(path.join(dir, 'node_modules/prod/package.json'), JSON.stringify({ name: 'prod', version: installed }));
-    expect(() => buildFunctionPackage(dir, path.join(dir, 'out'))).toThrow(error);
+  type Lock = Record<string, { version: string; dev?: boolean; hasInstallScript?: boolean }>;
+  it.each<{ name: string; source: string; lock?: Lock; installed?: string; error: RegExp }>([
+    { name: 'dev-import', source: "import x from 'devtool'; console.log(x);", lock: { 'node_modules/devtool': { version: '1.0.0', dev: true } }, error: /devtool .* is not a production dependency/ },
+    { name: 'computed-import', source: 'const m = "./b.js"; await import(m);', error: /dynamic import\(m\) is not a string literal/ },
+    { name: 'missing-module', source: "import './gone.js';", error: /gone\.js/ },
+    { name: 'stale-install', source: "import x from 'prod'; console.log(x);", lock: { 'node_modules/prod': { version: '2.0.0' } }, installed: '1.0.0', error: /is 1\.0\.0 but package-lock\.json says 2\.0\.0/ },
+    { name: 'native', source: "import x from 'prod'; console.log(x);", lock: { 'node_modules/prod': { version: '1.0.0', hasInstallScript: true } }, error: /install script or a platform restriction/ },
+    { name: 'a worker left out', source: "import { Worker } from 'node:worker_threads'; new Worker(new URL('./other-worker.js', import.meta.url));", error: /starts the worker other-worker\.js, but the package has no dist\/functions\/other-worker\.js/ },
+  ])('$name', async ({ name, source, lock: packages, installed, error }) => {
+    const dir = project(name, source, packages);
+    if (installed) writeFileSync(path.join(dir, 'node_modules/prod/package.json'), JSON.stringify({ name: 'prod', version: installed, main: 'index.js' }));
+    await expect(buildFunctionPackage(dir, path.join(dir, 'out'))).rejects.toThrow(error);
   });
 
-  it.each([
-    { file: 'node_modules/x/index.js', pruned: null },
-    { file: 'node_modules/x/LICENSE.md', pruned: null },
-    { file: 'node_modules/x/index.js.map', pruned: 'source map' },
-    { file: 'node_modules/x/index.d.mts', pruned: 'type declarations' },
-    { file: 'node_modules/x/src/index.ts', pruned: 'TypeScript source' },
-    { file: 'node_modules/x/README.md', pruned: 'documentation' },
-  ])('node_modules file $file: $pruned', ({ file, pruned }) => {
-    expect(prunedBecause(file)).toBe(pruned);
+  it('leaves out a dev-only package that a production one requires (absent in production too), and ships', async () => {
+    const dir = project('optional-dev', "import x from 'prod'; console.log(x);", { 'node_modules/prod': { version: '1.0.0' }, 'node_modules/colors': { version: '1.0.0', dev: true } });
+    writeFileSync(path.join(dir, 'node_modules/prod/index.js'), "let c = null; try { c = require('colors'); } catch {} module.exports = c;");
+    const built = await buildFunctionPackage(dir, path.join(dir, 'out'));
+    expect(built.packages).toEqual(['node_modules/prod']);
   });
 });
 
