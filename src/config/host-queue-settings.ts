@@ -16,23 +16,25 @@ export class HostSettingsError extends PgAuditError {
 
 const timeSpan = z.string().regex(/^\d{2}:\d{2}:\d{2}$/, 'must be hh:mm:ss');
 
+// The queue extension's defaults (QueuesOptions), written once: an absent value, queues section
+// or extensions section takes them.
+const queues = z
+  .object({
+    batchSize: z.number().int().min(1).max(32).default(16),
+    newBatchThreshold: z.number().int().min(0).optional(),
+    maxDequeueCount: z.number().int().min(1).default(5),
+    visibilityTimeout: timeSpan.default('00:00:00'),
+    messageEncoding: z.enum(['base64', 'none']).default('base64'),
+  })
+  .loose();
+
 const hostJson = z.object({
   version: z.literal('2.0'),
   extensions: z
-    .object({
-      queues: z
-        .object({
-          batchSize: z.number().int().min(1).max(32).default(16),
-          newBatchThreshold: z.number().int().min(0).optional(),
-          maxDequeueCount: z.number().int().min(1).default(5),
-          visibilityTimeout: timeSpan.default('00:00:00'),
-          messageEncoding: z.enum(['base64', 'none']).default('base64'),
-        })
-        .loose()
-        .default({ batchSize: 16, maxDequeueCount: 5, visibilityTimeout: '00:00:00', messageEncoding: 'base64' }),
-    })
+    .object({ queues: z.unknown().optional().transform((v) => v ?? {}).pipe(queues) })
     .loose()
-    .default({ queues: { batchSize: 16, maxDequeueCount: 5, visibilityTimeout: '00:00:00', messageEncoding: 'base64' } }),
+    .optional()
+    .transform((v) => v ?? { queues: queues.parse({}) }),
 });
 
 export interface HostQueueSettings {

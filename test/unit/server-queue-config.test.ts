@@ -76,3 +76,15 @@ describe('the queue service of the state connection', () => {
     expect(queueServiceClient({ kind: 'connection-string', connectionString: `DefaultEndpointsProtocol=https;AccountName=st4;AccountKey=${key};EndpointSuffix=core.windows.net` }, undefined).url).toBe('https://st4.queue.core.windows.net');
   });
 });
+
+describe("host.json without queue settings: the extension's defaults", () => {
+  const defaults = { batchSize: 16, newBatchThreshold: 8, maxDequeueCount: 5, visibilityTimeoutSeconds: 0, messageEncoding: 'base64' };
+  it.for([
+    { name: 'no extensions', text: '{"version":"2.0"}', expected: defaults },
+    { name: 'no queues', text: '{"version":"2.0","extensions":{}}', expected: defaults },
+    { name: 'empty queues', text: '{"version":"2.0","extensions":{"queues":{}}}', expected: defaults },
+    { name: 'one value given', text: '{"version":"2.0","extensions":{"queues":{"batchSize":4}}}', expected: { ...defaults, batchSize: 4, newBatchThreshold: 2 } },
+  ])('$name', ({ text, expected }) => {
+    expect(parseHostQueueSettings(text)).toEqual(expected);
+  });
+});

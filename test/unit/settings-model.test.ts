@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { REFERENCE_DOC_PATH, renderSettingsJson, SETTINGS_JSON_PATH } from '../../scripts/generate-schema-json.js';
+import { LOCAL_SETTINGS_SAMPLE_PATH, REFERENCE_DOC_PATH, renderLocalSettingsSample, renderSettingsJson, SETTINGS_JSON_PATH } from '../../scripts/generate-schema-json.js';
 import { renderReferenceDoc } from '../../scripts/reference-doc.js';
 import { addSettingOptions, resolveCliSettings } from '../../src/cli/cli-settings.js';
 import { SettingsError } from '../../src/config/settings-error.js';
@@ -65,6 +65,7 @@ describe('the settings model', () => {
   it('the JSON Bicep reads, and docs/reference.md, are what the model generates', () => {
     expect(readFileSync(SETTINGS_JSON_PATH, 'utf8')).toBe(renderSettingsJson());
     expect(readFileSync(REFERENCE_DOC_PATH, 'utf8')).toBe(renderReferenceDoc());
+    expect(readFileSync(LOCAL_SETTINGS_SAMPLE_PATH, 'utf8')).toBe(renderLocalSettingsSample());
   });
 
   it('no other source file names an app setting the model does not define', () => {
