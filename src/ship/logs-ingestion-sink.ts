@@ -3,10 +3,9 @@
 // each attempt the pure upload decision (upload-decision.ts) says what happens next. A Stop
 // throws IngestionError (once the requests in flight have ended); only rows the service refused
 // as invalid come back, as failed chunks, to be dead-lettered.
-import { defaultOf } from '../config/settings-model.js';
 import { IngestionError } from './ingestion-error.js';
 import type { IngestionTransport } from './ingestion-transport.js';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
+import type { RetryPolicy } from './retry-policy.js';
 import { requestsOf, rowCount, rowOffset, rowsOf, splitRequest, type RequestBody } from './request-body.js';
 import type { SerializedRow } from './serialized-rows.js';
 import { describeResponse, describeUploadError, type UploadErrorInfo } from './upload-error-info.js';
@@ -48,9 +47,10 @@ export interface SinkCounters {
 }
 
 export interface LogsIngestionSinkOptions {
-  readonly retry?: RetryPolicy;
-  /** One attempt is abandoned (and decided on as a timeout) after this long. */
-  readonly uploadTimeoutMs?: number;
+  /** From the settings (retryPolicy(PGAUDIT_UPLOAD_ATTEMPTS)); the sink has no defaults of its own. */
+  readonly retry: RetryPolicy;
+  /** One attempt is abandoned (and decided on as a timeout) after this long (PGAUDIT_UPLOAD_TIMEOUT_SECONDS). */
+  readonly uploadTimeoutMs: number;
   readonly concurrency?: number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
@@ -85,12 +85,12 @@ export class LogsIngestionSink {
     private readonly transport: IngestionTransport,
     readonly ruleId: string,
     readonly stream: string,
-    private readonly options: LogsIngestionSinkOptions = {},
+    private readonly options: LogsIngestionSinkOptions,
   ) {
-    this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.retry = options.retry;
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.now = options.now ?? Date.now;
-    this.uploadTimeoutMs = options.uploadTimeoutMs ?? Number(defaultOf('uploadTimeoutSeconds')) * 1000;
+    this.uploadTimeoutMs = options.uploadTimeoutMs;
     this.concurrency = Math.max(1, options.concurrency ?? UPLOAD_CONCURRENCY);
   }
 

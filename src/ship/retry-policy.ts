@@ -1,7 +1,6 @@
 // How often and how long to retry an upload, as data (in the manner of ky's retry options).
 // upload-decision.ts reads it; nothing else decides about retries. The number of attempts is a
-// setting (PGAUDIT_UPLOAD_ATTEMPTS); the backoff is fixed.
-import { defaultOf } from '../config/settings-model.js';
+// setting (PGAUDIT_UPLOAD_ATTEMPTS, handed in by whoever builds the sink); the backoff is fixed.
 
 export interface RetryPolicy {
   /** Total attempts of one request, the first included. */
@@ -14,12 +13,10 @@ export interface RetryPolicy {
   readonly retryStatuses: readonly number[];
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  maxAttempts: Number(defaultOf('uploadAttempts')),
-  baseDelayMs: 1000,
-  maxDelayMs: 120_000,
-  retryStatuses: [408, 429],
-};
+/** The policy of a run: `maxAttempts` from the settings, the fixed backoff. */
+export function retryPolicy(maxAttempts: number): RetryPolicy {
+  return { maxAttempts, baseDelayMs: 1000, maxDelayMs: 120_000, retryStatuses: [408, 429] };
+}
 
 /** Retry-After as milliseconds to wait: delta-seconds or an HTTP date; null when absent or bad. */
 export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | null {

@@ -9,7 +9,7 @@ import type { ShipOptions } from './blob-shipper.js';
 import { DeadLetterStore } from './dead-letter-store.js';
 import type { IngestionTransport } from './ingestion-transport.js';
 import { LogsIngestionSink, type LogsIngestionSinkOptions } from './logs-ingestion-sink.js';
-import { DEFAULT_RETRY_POLICY } from './retry-policy.js';
+import { retryPolicy } from './retry-policy.js';
 import type { SweepDeps } from './sweep.js';
 
 export interface ShipConfig {
@@ -31,7 +31,8 @@ export interface ShipConfig {
   readonly now?: () => Date;
   readonly afterUpload?: ShipOptions['afterUpload'];
   readonly onCheckpoint?: ShipOptions['onCheckpoint'];
-  readonly sinkOptions?: LogsIngestionSinkOptions;
+  /** Overrides of the sink's options (tests: a fast backoff). */
+  readonly sinkOptions?: Partial<LogsIngestionSinkOptions>;
 }
 
 /** The shipping configuration from settings (the app's and the CLI's are the same type). */
@@ -75,7 +76,7 @@ export function createShipContext(config: ShipConfig, clients: ShipClients, log:
   const deadLetters = new DeadLetterStore(clients.state.getContainerClient(config.deadLetterContainer));
   const sinkOptions: LogsIngestionSinkOptions = {
     uploadTimeoutMs: config.uploadTimeoutMs,
-    retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: config.uploadAttempts },
+    retry: retryPolicy(config.uploadAttempts),
     ...config.sinkOptions,
     onRetry: (i) => log(`upload failed (${i.outcome.kind === 'refused' ? `HTTP ${i.outcome.status}` : i.outcome.kind}); retry ${i.attempt} in ${i.delayMs} ms`),
   };

@@ -10,13 +10,17 @@ import { logsIngestionClient } from '../../src/config/azure-clients.js';
 import { emptyRow, STREAM_NAME, type PgAuditRow } from '../../src/schema.js';
 import { IngestionError } from '../../src/ship/ingestion-error.js';
 import { pipelineTransport, type IngestionTransport } from '../../src/ship/ingestion-transport.js';
+import { defaultOf } from '../../src/config/settings-model.js';
 import { LogsIngestionSink } from '../../src/ship/logs-ingestion-sink.js';
+import { retryPolicy } from '../../src/ship/retry-policy.js';
 import { serializeRow } from '../../src/ship/serialized-rows.js';
 import { describeResponse, describeUploadError } from '../../src/ship/upload-error-info.js';
 import { postRaw, startIngestionEndpoint, trustingClientOptions, violationOf, type IngestionHandle } from '../support/logs-ingestion-endpoint.js';
 import { startIdentityEndpoint, useManagedIdentityEnv, type IdentityHandle } from '../support/managed-identity-endpoint.js';
 
 const RULE = 'dcr-00112233445566778899aabbccddeeff';
+/** The sink as a run with the default settings builds it. */
+const RUN_DEFAULTS = { retry: retryPolicy(Number(defaultOf('uploadAttempts'))), uploadTimeoutMs: Number(defaultOf('uploadTimeoutSeconds')) * 1000 };
 const SCOPE = 'https://monitor.azure.com//.default';
 
 let identity: IdentityHandle;
@@ -285,6 +289,7 @@ describe('LogsIngestionSink against the double', () => {
   const sink = (): LogsIngestionSink =>
     new LogsIngestionSink(transport(), RULE, STREAM_NAME, {
       retry: { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 5000, retryStatuses: [408, 429] },
+      uploadTimeoutMs: 30_000,
       sleep: (ms) => {
         sleeps.push(ms);
         return new Promise((r) => setTimeout(r, ms));
@@ -338,14 +343,14 @@ describe('LogsIngestionSink against the double', () => {
   });
 
   it('stops with IngestionError on 401 and 404 (every request would fail)', async () => {
-    const s404 = new LogsIngestionSink(transport(), 'dcr-ffffffffffffffffffffffffffffffff', STREAM_NAME);
+    const s404 = new LogsIngestionSink(transport(), 'dcr-ffffffffffffffffffffffffffffffff', STREAM_NAME, RUN_DEFAULTS);
     const e404: unknown = await s404.send([serializeRow(row(1))]).then(() => null, (e: unknown) => e);
     expect(e404).toBeInstanceOf(IngestionError);
     expect((e404 as IngestionError).context).toMatchObject({ status: 404, ruleId: 'dcr-ffffffffffffffffffffffffffffffff' });
     const c = client();
     await c.upload(RULE, STREAM_NAME, [row(0)]);
     identity.revokeAll();
-    const e401: unknown = await new LogsIngestionSink(pipelineTransport(c, ingestion.endpoint), RULE, STREAM_NAME).send([serializeRow(row(1))]).then(() => null, (e: unknown) => e);
+    const e401: unknown = await new LogsIngestionSink(pipelineTransport(c, ingestion.endpoint), RULE, STREAM_NAME, RUN_DEFAULTS).send([serializeRow(row(1))]).then(() => null, (e: unknown) => e);
     expect(e401).toBeInstanceOf(IngestionError);
     expect((e401 as IngestionError).context.status).toBe(401);
   });

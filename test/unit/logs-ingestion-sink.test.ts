@@ -50,7 +50,7 @@ const idsOf = (rs: readonly { json: string }[]): unknown[] => rs.map((r) => (JSO
 function sinkWith(transport: IngestionTransport, sleeps: number[] = [], uploadTimeoutMs?: number, concurrency?: number) {
   return new LogsIngestionSink(transport, 'dcr-00000000000000000000000000000000', 'Custom-PgAudit_CL', {
     retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 1000, retryStatuses: [408, 429] },
-    uploadTimeoutMs,
+    uploadTimeoutMs: uploadTimeoutMs ?? 30_000,
     concurrency,
     sleep: (ms) => {
       sleeps.push(ms);
