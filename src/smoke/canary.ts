@@ -1,6 +1,6 @@
 // The smoke test's canary: one small diagnostic blob in exactly the shape Azure writes for a
 // Flexible Server (JSON Lines, a space after the opening brace, `properties` compact, the default
-// `%t-%c-` prefix), holding one session: connection lines and three pgAudit DDL entries. Its
+// `%t-%c-` prefix), holding one session: connection lines and three pgAudit entries. Its
 // subscription is all zeros, its resource group PGAUDIT-SMOKE-TEST and its server
 // pgaudit-smoke-<id>, so it can never be taken for evidence of a real server, and its random id
 // makes its path new (the write is conditional as well). The statements carry the same id (the
@@ -53,7 +53,6 @@ export function createCanary(id: string, at: Date, version: string): Canary {
   const serverName = `${SMOKE_SERVER_PREFIX}${id}`;
   const serverPath = serverPathOf(serverName);
   const marker = `pgaudit_smoke_${id}`;
-  const table = `public.${marker}`;
   const pid = 10_000 + (parseInt(id.slice(0, 4), 16) % 50_000);
   // %c: the backend's start time and pid in hex, as PostgreSQL prints it.
   const session = `${Math.floor(at.getTime() / 1000).toString(16)}.${pid.toString(16)}`;
@@ -61,9 +60,11 @@ export function createCanary(id: string, at: Date, version: string): Canary {
   const messages: Array<[backendType: string, message: string]> = [
     ['not initialized', `connection received: ${client}`],
     ['client backend', `connection authorized: user=${SMOKE_USER} database=postgres application_name=pgaudit-ingest-smoke`],
-    ['client backend', `AUDIT: SESSION,1,1,DDL,CREATE TABLE,TABLE,${table},"CREATE TABLE ${table} (id int, note text)",<none>`],
-    ['client backend', `AUDIT: SESSION,2,1,DDL,COMMENT,TABLE,${table},COMMENT ON TABLE ${table} IS 'pgaudit-ingest smoke test: not evidence',<none>`],
-    ['client backend', `AUDIT: SESSION,3,1,DDL,DROP TABLE,TABLE,${table},DROP TABLE ${table},<none>`],
+    // MISC (SET/RESET of harmless settings): no alert or detection rule fires on these (DDL would
+    // trip the change-window alert), and tiering keeps MISC in PgAudit_CL by default.
+    ['client backend', `AUDIT: SESSION,1,1,MISC,SET,,,SET application_name = '${marker}',<none>`],
+    ['client backend', `AUDIT: SESSION,2,1,MISC,SET,,,SET statement_timeout = '30s' /* ${marker}: pgaudit-ingest smoke test; not evidence */,<none>`],
+    ['client backend', `AUDIT: SESSION,3,1,MISC,RESET,,,RESET statement_timeout /* ${marker} */,<none>`],
     ['client backend', `disconnection: session time: 0:00:00.012 user=${SMOKE_USER} database=postgres ${client}`],
   ];
   const resourceId = `/SUBSCRIPTIONS/${SMOKE_SUBSCRIPTION}/RESOURCEGROUPS/${SMOKE_RESOURCE_GROUP}/PROVIDERS/MICROSOFT.DBFORPOSTGRESQL/FLEXIBLESERVERS/${serverName.toUpperCase()}`;

@@ -113,7 +113,10 @@ export async function runSmokeTest(deps: SmokeDeps, o: SmokeOptions): Promise<Sm
     const at = now();
     if (last) {
       if (firstRowAt === null && last.rowsFound > 0) firstRowAt = at;
-      for (const e of last.errors) if (!errorsShown.has(e)) (errorsShown.add(e), deps.log(`run record (error) about the canary: ${e}`));
+      for (const e of last.errors.filter((x) => !errorsShown.has(x))) {
+        errorsShown.add(e);
+        deps.log(`run record (error) about the canary: ${e}`);
+      }
       if (last.state === 'dead-lettered') {
         throw new SmokeError('CanaryDeadLettered', `the service refused ${last.rowsDeadLettered} canary row(s) as invalid; they were dead-lettered`, {
           hint: 'the table or the DCR stream does not match this release\'s columns: re-run azd provision (or azd up) with this version; the dead-letter file in pgaudit-deadletter names the service\'s reason; pgaudit-ingest replay re-sends it',

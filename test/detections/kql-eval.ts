@@ -239,6 +239,13 @@ export class KqlEval {
         if (a === null) return false;
         return rightList().includes(a) === (k === 'InExpression');
       }
+      case 'InCsExpression':
+      case 'NotInCsExpression': {
+        // `in` / `!in`: case-sensitive, exact.
+        const a = this.scalar(n.Left, r, env);
+        if (a === null) return false;
+        return rightList().includes(a) === (k === 'InCsExpression');
+      }
       case 'HasExpression':
         return hasTerm(str(this.scalar(n.Left, r, env)), str(this.scalar(n.Right, r, env)));
       case 'HasAnyExpression': {

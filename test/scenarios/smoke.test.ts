@@ -114,7 +114,7 @@ describe('pgaudit-ingest smoke', () => {
     // What arrived is the canary as the pipeline reads it: attributed, audited statements with the marker.
     const audits = arrived.filter((r) => r.EventType === 'AUDIT');
     expect(audits.length).toBeGreaterThan(0);
-    for (const r of audits) expect(r).toMatchObject({ UserName: 'pgaudit_smoke', DatabaseName: 'postgres', Class: 'DDL', Statement: expect.stringContaining(`pgaudit_smoke_${server.slice(-10)}`) as unknown });
+    for (const r of audits) expect(r).toMatchObject({ UserName: 'pgaudit_smoke', DatabaseName: 'postgres', Class: 'MISC', Statement: expect.stringContaining(`pgaudit_smoke_${server.slice(-10)}`) as unknown });
     expect(arrived.filter((r) => r.EventType === 'UNPARSED' || r.EventType === 'GAP')).toEqual([]);
     // The query double was asked with a Log Analytics token, through the workspace route.
     expect(query.requests.filter((q) => q.status === 200 && q.path === `/v1/workspaces/${WORKSPACE_ID}/query`).length).toBeGreaterThan(1);

@@ -92,13 +92,13 @@ export async function startQueryEndpoint(options: QueryOptions): Promise<QueryHa
     }
     if (typeof body.query !== 'string') return fail(400, 'BadArgumentError', 'The request had some invalid properties', { code: 'QueryValidationError', message: 'query is required' });
     query = body.query;
-    const problems = errorsOf(checkKql(query, options.schemas as Record<string, readonly ColumnSpec[]>));
+    const problems = errorsOf(checkKql(query, options.schemas));
     if (problems.length > 0) return fail(400, 'BadArgumentError', 'The request had some invalid properties', { code: 'SemanticError', message: problems.map((p) => p.message).join('; ') });
 
     const now = options.rows();
     const tables = Object.fromEntries(Object.keys(options.schemas).map((t) => [t, (now[t] ?? []).map((r, i): TRow => ({ values: Object.fromEntries(Object.entries(r).map(([k, v]) => [k, toValue(v)])), ids: new Set([i]) }))]));
     const result = new KqlEval({ tables, now: Date.now(), schemas: options.schemas }).run(query);
-    const columns = resultColumns(query, options.schemas as Record<string, readonly ColumnSpec[]>) ?? [];
+    const columns = resultColumns(query, options.schemas) ?? [];
     const cell = (type: string, v: Value): unknown => (v === null ? null : type === 'dynamic' ? JSON.stringify(v) : v);
     send(200, {
       tables: [{ name: 'PrimaryResult', columns: columns.map((c) => ({ name: c.name, type: c.type })), rows: result.map((r) => columns.map((c) => cell(c.type, r.values[c.name] ?? null))) }],
