@@ -17,6 +17,7 @@ import type { CliIo } from './parse-command.js';
 
 export const SMOKE_KEYS = ['logsStorage', 'clientId', 'logsContainer'] as const;
 export const DEFAULT_QUERY_ENDPOINT = 'https://api.loganalytics.io';
+const QUERY_TIMEOUT_MS = 60_000;
 
 export interface SmokeCliOptions extends Readonly<Record<string, unknown>> {
   readonly workspace?: string;
@@ -76,7 +77,9 @@ function logsQuery(client: LogsQueryClient, workspace: string, log: (m: string) 
     try {
       // Events are stamped with the write time; a day covers the run and clock skew.
       const timespan = { duration: 'P1D' };
-      const result = GUID.test(workspace) ? await client.queryWorkspace(workspace, query, timespan) : await client.queryResource(workspace, query, timespan);
+      // A hung request must not outlast the time budget: abandon it (and ask again next poll).
+      const options = { abortSignal: AbortSignal.timeout(QUERY_TIMEOUT_MS) };
+      const result = GUID.test(workspace) ? await client.queryWorkspace(workspace, query, timespan, options) : await client.queryResource(workspace, query, timespan, options);
       if (result.status === LogsQueryResultStatus.Success) return rowsOf(result.tables[0]);
       if (result.status === LogsQueryResultStatus.PartialFailure) {
         log(`query partly failed (${result.partialError.message}); using what it returned`);

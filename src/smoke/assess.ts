@@ -15,7 +15,9 @@ export function rowsQuery(c: Canary): string {
     TABLE_NAME,
     `| where ServerName == ${kqlString(c.serverName)}`,
     `| extend Marked = Statement contains ${kqlString(c.marker)}`,
-    '| summarize Rows = dcount(RecordId) by EventType, Marked',
+    // Exact: dcount() is an estimate; duplicates (same RecordId) count once.
+    '| summarize by RecordId, EventType, Marked',
+    '| summarize Rows = count() by EventType, Marked',
   ].join('\n');
 }
 

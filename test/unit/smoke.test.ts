@@ -4,6 +4,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { buildProgram } from '../../src/cli/program.js';
 import { smokeEnv } from '../../src/cli/smoke-command.js';
 import { RUN_COLUMNS, RUN_TABLE_NAME } from '../../src/run-record-schema.js';
 import { COLUMNS, TABLE_NAME } from '../../src/schema.js';
@@ -137,5 +139,28 @@ describe('settings from azd', () => {
     expect(env).toMatchObject({ PGAUDIT_LOGS_STORAGE: 'https://stlogs.blob.core.windows.net', PGAUDIT_SMOKE_WORKSPACE: 'guid' });
     expect(smokeEnv({ PGAUDIT_LOGS_STORAGE: 'https://explicit.blob.core.windows.net', LOGS_STORAGE_ACCOUNT_NAME: 'stlogs' }, {}).PGAUDIT_LOGS_STORAGE).toBe('https://explicit.blob.core.windows.net');
     expect(smokeEnv({ LOG_ANALYTICS_WORKSPACE_ID: '/subscriptions/s/x' }, {}).PGAUDIT_SMOKE_WORKSPACE).toBe('/subscriptions/s/x');
+  });
+});
+
+describe('the documentation of smoke', () => {
+  const read = (p: string): string => readFileSync(path.resolve(import.meta.dirname, '../..', p), 'utf8');
+  const deploy = read('docs/deploy.md');
+  const section = deploy.slice(deploy.indexOf('### Smoke test'), deploy.indexOf('\n## ', deploy.indexOf('### Smoke test')));
+  const io = { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough(), stderrIsTty: false };
+  const help = buildProgram(io, () => undefined).commands.find((c) => c.name() === 'smoke')!.helpInformation();
+
+  it('names only options `smoke --help` shows, in deploy.md and the README', () => {
+    expect(section.length).toBeGreaterThan(1000);
+    const readme = read('README.md');
+    const smokeLines = [section, ...readme.split('\n').filter((l) => l.includes('pgaudit-ingest smoke'))].join('\n');
+    const options = new Set([...smokeLines.matchAll(/(?<![\w-])--[a-z][a-z-]+/g)].map((m) => m[0]).filter((o) => !['--assignee', '--role', '--scope', '--query', '--auth-mode', '--account-name', '--prefix', '--tenant'].includes(o)));
+    expect([...options]).toEqual(expect.arrayContaining(['--azd-env-file', '--timeout-minutes', '--poll-seconds', '--workspace']));
+    for (const o of options) expect(help, o).toContain(`${o} `);
+  });
+
+  it('states the defaults the command has', () => {
+    expect(help).toMatch(/--timeout-minutes <minutes>[\s\S]*default: "20"/);
+    expect(help).toMatch(/--poll-seconds <seconds>[\s\S]*default: "30"/);
+    expect(section).toContain('`--timeout-minutes` (default 20) and `--poll-seconds` (default 30)');
   });
 });
