@@ -126,7 +126,7 @@ export async function runSmokeTest(deps: SmokeDeps, o: SmokeOptions): Promise<Sm
         const result: SmokeResult = { canary, assessment: last, firstRowMs: (firstRowAt ?? at) - written, completeMs: at - written };
         deps.out(`smoke test passed: ${last.rowsFound} of ${last.rowsExpected} canary row(s) of ${canary.serverName} in PgAudit_CL (${describeCounts(last.byEventType, expected)}); run record: ${last.rowsShipped} row(s) shipped${last.rowsFiltered ? `, ${last.rowsFiltered} left out by PGAUDIT_FILTERS` : ''}`);
         deps.out(`latency: first row queryable ${formatDuration(result.firstRowMs)} after the blob write, all rows and the run record ${formatDuration(result.completeMs)} (measured at ${formatDuration(o.pollMs)} polls)`);
-        deps.out(`the canary blob stays in ${deps.container.containerName}: ${canary.blobName} (delete it if you like; the app only reads it)`);
+        deps.out(`the canary blob stays in ${deps.container.containerName}: ${canary.blobName} (it deletes nothing; to remove the blob, wait until the app's lookback has passed: docs/deploy.md "Smoke test")`);
         return result;
       }
       deps.log(`${formatDuration(at - written)}: ${last.rowsFound} of ${last.rowsExpected} row(s) in PgAudit_CL, run record ${last.runRecordComplete ? `in (${last.rowsShipped} shipped)` : 'not yet'}`);

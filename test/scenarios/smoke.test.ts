@@ -12,7 +12,8 @@ import { hostQueueSettings } from '../../src/config/host-queue-settings.js';
 import { loadSettings } from '../../src/config/settings.js';
 import { RUN_COLUMNS, RUN_STREAM_NAME, RUN_TABLE_NAME } from '../../src/run-record-schema.js';
 import { COLUMNS, STREAM_NAME, TABLE_NAME } from '../../src/schema.js';
-import { serverPathOf, SMOKE_RESOURCE_GROUP, SMOKE_SUBSCRIPTION } from '../../src/smoke/canary.js';
+import { createCanary, serverPathOf, SMOKE_RESOURCE_GROUP, SMOKE_SUBSCRIPTION } from '../../src/smoke/canary.js';
+import { runSmokeTest } from '../../src/smoke/smoke-run.js';
 import { caFile, runCli, type CliRun } from '../helpers/cli-process.js';
 import { startQueryEndpoint, LOGS_QUERY_AUDIENCE, type QueryHandle } from '../support/logs-query-endpoint.js';
 import { drainQueue } from '../support/queue-host.js';
@@ -159,6 +160,39 @@ describe('pgaudit-ingest smoke', () => {
     expect(run.stderr).toMatch(/Event Grid subscription pgaudit-blob-created/);
     expect(run.stderr).toMatch(/PgAudit_CL \| where ServerName == 'pgaudit-smoke-[0-9a-f]{10}'/);
     expect((await canaryBlobs()).filter((n) => !before.includes(n))).toHaveLength(1); // written, left in place
+  });
+
+  it('stops with the dead-letter fix when the service refuses the canary rows as invalid', async () => {
+    const before = await canaryBlobs();
+    const running = runCli(smokeArgs('--workspace', WORKSPACE_ID, '--timeout-minutes', '1'), env);
+    const blob = await newCanary(before, running);
+    const server = serverOf(blob);
+    // A table whose columns differ from this release's: the service answers 400 for the rows.
+    stack.ingestion.setOnRequest((rows, _i, c) => (c.stream === STREAM_NAME && rows.some((r) => r.ServerName === server) ? { status: 400, code: 'InvalidPayload', body: 'column mismatch' } : null));
+    try {
+      const ship = await runCli(['ship', '--prefix', serverPathOf(server), '--state-container', 'smoke-state', '--deadletter-container', 'smoke-dead', '--endpoint', stack.ingestion.endpoint, '--rule-id', TEST_RULE_ID], env);
+      expect(ship.stderr).toMatch(/dead-lettered 5/);
+    } finally {
+      stack.ingestion.setOnRequest(undefined);
+    }
+    const run = await running;
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/the service refused 5 canary row\(s\) as invalid; they were dead-lettered \(the table or the DCR stream does not match/);
+  });
+
+  it('never replaces a blob: a canary name that exists is refused (409) and left as it was', async () => {
+    const at = new Date();
+    const name = createCanary('00c0ffee00', at, 'x').blobName;
+    const existing = stack.blobs.getContainerClient(LOGS).getBlockBlobClient(name);
+    await existing.upload('not yours', 9);
+    let asked = 0;
+    const attempt = runSmokeTest(
+      { container: stack.blobs.getContainerClient(LOGS), query: () => ((asked += 1), Promise.resolve([])), version: 'x', log: () => undefined, out: () => undefined, now: () => at.getTime() },
+      { timeoutMs: 1000, pollMs: 100, id: '00c0ffee00' },
+    );
+    await expect(attempt).rejects.toMatchObject({ code: 'BlobWriteFailed', message: expect.stringMatching(/already exists .*HTTP 409.*nothing was overwritten/) as unknown });
+    expect((await existing.downloadToBuffer()).toString()).toBe('not yours');
+    expect(asked).toBe(0);
   });
 
   it('names the storage role when the blob write is refused (HTTP 403), and asks nothing', async () => {
