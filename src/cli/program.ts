@@ -124,7 +124,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       .option('--azd-env-file <file>', 'read settings from the output of `azd env get-values` (KEY="value" lines); options win over it, it wins over the environment')
       .option('--timeout-minutes <minutes>', 'give up after this long (decimals allowed)', '20')
       .option('--poll-seconds <seconds>', 'ask the workspace this often (decimals allowed)', '30')
-      .option('--query-endpoint <url>', `the Logs Query API (env PGAUDIT_QUERY_ENDPOINT; default ${'https://api.loganalytics.io'})`),
+      .option('--query-endpoint <url>', 'the Logs Query API (tests point it at a local endpoint)', 'https://api.loganalytics.io'),
     ['logsStorage', 'clientId', 'logsContainer'],
   ).addHelpText(
     'after',

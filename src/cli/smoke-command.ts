@@ -32,17 +32,17 @@ const WORKSPACE_RESOURCE = /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/prov
 
 /**
  * The environment the settings are read from: the process's, overlaid by the azd env file, each
- * layer's `LOGS_STORAGE_ACCOUNT_NAME` (an azd output) standing in for PGAUDIT_LOGS_STORAGE.
+ * layer's `LOGS_STORAGE_ACCOUNT_NAME` (an azd output) standing in for PGAUDIT_LOGS_STORAGE; and
+ * the workspace, the file's before the environment's, its GUID before its resource id.
  */
-export function smokeEnv(processEnv: NodeJS.ProcessEnv, file: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
+export function smokeEnv(processEnv: NodeJS.ProcessEnv, file: Readonly<Record<string, string>>): { env: NodeJS.ProcessEnv; workspace: string | undefined } {
   const layer = (e: Readonly<Record<string, string | undefined>>): Record<string, string> => {
     const out = Object.fromEntries(Object.entries(e).filter((kv): kv is [string, string] => kv[1] !== undefined));
     if (!out.PGAUDIT_LOGS_STORAGE && out.LOGS_STORAGE_ACCOUNT_NAME) out.PGAUDIT_LOGS_STORAGE = `https://${out.LOGS_STORAGE_ACCOUNT_NAME}.blob.core.windows.net`;
-    const workspace = out.LOG_ANALYTICS_WORKSPACE_CUSTOMER_ID || out.LOG_ANALYTICS_WORKSPACE_ID;
-    if (workspace) out.PGAUDIT_SMOKE_WORKSPACE = workspace;
     return out;
   };
-  return { ...layer(processEnv), ...layer(file) };
+  const workspaceOf = (e: Readonly<Record<string, string | undefined>>): string | undefined => e.LOG_ANALYTICS_WORKSPACE_CUSTOMER_ID || e.LOG_ANALYTICS_WORKSPACE_ID || undefined;
+  return { env: { ...layer(processEnv), ...layer(file) }, workspace: workspaceOf(file) ?? workspaceOf(processEnv) };
 }
 
 function positive(value: string, flag: string, unit: string): number {
@@ -93,14 +93,14 @@ function logsQuery(client: LogsQueryClient, workspace: string, log: (m: string) 
 }
 
 export async function runSmoke(o: SmokeCliOptions, io: CliIo, processEnv: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const env = smokeEnv(processEnv, o.azdEnvFile ? readAzdEnv(o.azdEnvFile) : {});
+  const { env, workspace: fromEnv } = smokeEnv(processEnv, o.azdEnvFile ? readAzdEnv(o.azdEnvFile) : {});
   const s = await resolveCliSettings(o, SMOKE_KEYS, ['logsStorage'], env);
-  const workspace = (o.workspace ?? env.PGAUDIT_SMOKE_WORKSPACE ?? '').trim();
+  const workspace = (o.workspace ?? fromEnv ?? '').trim();
   if (!workspace) throw new UsageError('--workspace: is required but not set (or set LOG_ANALYTICS_WORKSPACE_CUSTOMER_ID or LOG_ANALYTICS_WORKSPACE_ID, or pass --azd-env-file)');
   if (!GUID.test(workspace) && !WORKSPACE_RESOURCE.test(workspace)) {
     throw new UsageError(`--workspace: must be the workspace id (a GUID) or its resource id /subscriptions/…/providers/Microsoft.OperationalInsights/workspaces/<name> (got ${JSON.stringify(workspace)})`);
   }
-  const endpoint = o.queryEndpoint ?? env.PGAUDIT_QUERY_ENDPOINT ?? DEFAULT_QUERY_ENDPOINT;
+  const endpoint = o.queryEndpoint ?? DEFAULT_QUERY_ENDPOINT;
   if (!/^https:\/\//.test(endpoint)) throw new UsageError(`--query-endpoint: must be an https:// URL such as ${DEFAULT_QUERY_ENDPOINT} (got ${JSON.stringify(endpoint)})`);
   const timeoutMs = positive(o.timeoutMinutes, '--timeout-minutes', 'minutes') * 60_000;
   const pollMs = positive(o.pollSeconds, '--poll-seconds', 'seconds') * 1000;

@@ -135,10 +135,12 @@ describe('settings from azd', () => {
   });
 
   it('takes azd outputs as fallbacks: the file over the environment, the workspace GUID over its resource id', () => {
-    const env = smokeEnv({ LOGS_STORAGE_ACCOUNT_NAME: 'stold', LOG_ANALYTICS_WORKSPACE_ID: '/subscriptions/s/x' }, { LOGS_STORAGE_ACCOUNT_NAME: 'stlogs', LOG_ANALYTICS_WORKSPACE_CUSTOMER_ID: 'guid' });
-    expect(env).toMatchObject({ PGAUDIT_LOGS_STORAGE: 'https://stlogs.blob.core.windows.net', PGAUDIT_SMOKE_WORKSPACE: 'guid' });
-    expect(smokeEnv({ PGAUDIT_LOGS_STORAGE: 'https://explicit.blob.core.windows.net', LOGS_STORAGE_ACCOUNT_NAME: 'stlogs' }, {}).PGAUDIT_LOGS_STORAGE).toBe('https://explicit.blob.core.windows.net');
-    expect(smokeEnv({ LOG_ANALYTICS_WORKSPACE_ID: '/subscriptions/s/x' }, {}).PGAUDIT_SMOKE_WORKSPACE).toBe('/subscriptions/s/x');
+    const both = smokeEnv({ LOGS_STORAGE_ACCOUNT_NAME: 'stold', LOG_ANALYTICS_WORKSPACE_ID: '/subscriptions/s/x' }, { LOGS_STORAGE_ACCOUNT_NAME: 'stlogs', LOG_ANALYTICS_WORKSPACE_CUSTOMER_ID: 'guid' });
+    expect(both).toMatchObject({ env: { PGAUDIT_LOGS_STORAGE: 'https://stlogs.blob.core.windows.net' }, workspace: 'guid' });
+    expect(smokeEnv({ PGAUDIT_LOGS_STORAGE: 'https://explicit.blob.core.windows.net', LOGS_STORAGE_ACCOUNT_NAME: 'stlogs' }, {}).env.PGAUDIT_LOGS_STORAGE).toBe('https://explicit.blob.core.windows.net');
+    expect(smokeEnv({ LOG_ANALYTICS_WORKSPACE_ID: '/subscriptions/s/x', LOG_ANALYTICS_WORKSPACE_CUSTOMER_ID: 'g' }, {}).workspace).toBe('g');
+    expect(smokeEnv({ LOG_ANALYTICS_WORKSPACE_CUSTOMER_ID: 'g' }, { LOG_ANALYTICS_WORKSPACE_ID: '/subscriptions/s/x' }).workspace).toBe('/subscriptions/s/x');
+    expect(smokeEnv({}, {}).workspace).toBeUndefined();
   });
 });
 
