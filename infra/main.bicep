@@ -322,7 +322,8 @@ module workbook 'modules/workbook.bicep' = if (deployWorkbook) {
   params: { location: location, tags: tags, workspaceId: workspace.outputs.workspaceId }
 }
 
-// azd stores these in the environment; scripts/azd/postdeploy.sh reads them. No secrets here.
+// azd stores these in the environment; scripts/azd/postdeploy.sh and `pgaudit-ingest smoke
+// --azd-env-file` read them. No secrets here (a workspace id is an identifier, not a key).
 output AZURE_RESOURCE_GROUP string = resourceGroup().name
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
 output FUNCTION_HOST_NAME string = functionApp.outputs.defaultHostName
@@ -332,3 +333,4 @@ output PGAUDIT_LOGS_CONTAINER string = logsContainer
 output PGAUDIT_INGESTION_ENDPOINT string = monitoring.outputs.ingestionEndpoint
 output PGAUDIT_DCR_IMMUTABLE_ID string = monitoring.outputs.dcrImmutableId
 output LOG_ANALYTICS_WORKSPACE_ID string = workspace.outputs.workspaceId
+output LOG_ANALYTICS_WORKSPACE_CUSTOMER_ID string = workspace.outputs.workspaceCustomerId

@@ -121,6 +121,8 @@ resource workspaceFunctions 'Microsoft.OperationalInsights/workspaces/savedSearc
 ]
 
 output workspaceId string = workspace.id
+// The workspace id (a GUID) the Logs Query API takes (pgaudit-ingest smoke).
+output workspaceCustomerId string = workspace.properties.customerId
 output workspaceLocation string = workspace.location
 output tableName string = tables[0].name
 output runTableName string = tables[1].name

@@ -11,6 +11,7 @@ import { WORKER_MIN_BYTES } from './decode-thread.js';
 import type { CliIo, ParseCliOptions } from './parse-command.js';
 import type { ReplayCliOptions } from './replay-command.js';
 import type { BackfillCliOptions, ShipCliOptions } from './ship-command.js';
+import type { SmokeCliOptions } from './smoke-command.js';
 import type { StatusCliOptions } from './status-command.js';
 
 const ESCAPE_HELP = PREFIX_ESCAPES.map((e) => `  %${e.letter}  ${e.meaning}`).join('\n');
@@ -109,6 +110,31 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     [...STORAGE_KEYS, ...INGESTION_KEYS],
   ).addHelpText('after', CREDENTIALS);
   action(check, async () => (await import('./check-command.js')).runCheck(check.opts(), io));
+
+  // Option names only here: smoke-command.ts (and the Azure SDKs) load when the command runs.
+  const smoke = addSettingOptions(
+    program
+      .command('smoke')
+      .description(
+        'Smoke-test a deployment with your own sign-in: write a small synthetic diagnostic blob (a canary server pgaudit-smoke-<random> in an all-zero ' +
+          'subscription, never a real one) into the logs container, then wait until its rows are queryable in PgAudit_CL and its run record in ' +
+          'PgAuditIngest_CL. Prints the latency; exit 1 with the fix when something fails or the time runs out. Deletes nothing; the canary blob stays.',
+      )
+      .option('--workspace <id>', 'the Log Analytics workspace: its id (a GUID) or its resource id (env LOG_ANALYTICS_WORKSPACE_CUSTOMER_ID, else LOG_ANALYTICS_WORKSPACE_ID: azd outputs)')
+      .option('--azd-env-file <file>', 'read settings from the output of `azd env get-values` (KEY="value" lines); options win over it, it wins over the environment')
+      .option('--timeout-minutes <minutes>', 'give up after this long (decimals allowed)', '20')
+      .option('--poll-seconds <seconds>', 'ask the workspace this often (decimals allowed)', '30')
+      .option('--query-endpoint <url>', 'the Logs Query API (tests point it at a local endpoint)', 'https://api.loganalytics.io'),
+    ['logsStorage', 'clientId', 'logsContainer'],
+  ).addHelpText(
+    'after',
+    `\n--storage falls back to PGAUDIT_LOGS_STORAGE, else https://<LOGS_STORAGE_ACCOUNT_NAME>.blob.core.windows.net (an azd output);\n` +
+      `--container to PGAUDIT_LOGS_CONTAINER (an azd output too). Your sign-in (DefaultAzureCredential: az login) needs Storage Blob Data\n` +
+      `Contributor on the logs account and Log Analytics Reader on the workspace.\n\n` +
+      `Examples:\n  azd env get-values > smoke.env && pgaudit-ingest smoke --azd-env-file smoke.env\n` +
+      `  pgaudit-ingest smoke --storage https://stlogsabc.blob.core.windows.net --workspace 0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0 --timeout-minutes 30\n`,
+  );
+  action(smoke, async () => (await import('./smoke-command.js')).runSmoke(smoke.opts<SmokeCliOptions>(), io));
 
   return program;
 }

@@ -8,7 +8,7 @@
 // patterns here use only what JavaScript reads the same way, with (?i) as the i flag).
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-explicit-any -- the Bridge.NET syntax tree is untyped */
 import { COLUMNS, TABLE_NAME } from '../../src/schema.js';
-import { parseSyntax, resultColumnNames, syntaxKindName } from '../helpers/kusto.js';
+import { parseSyntax, resultColumnNames, syntaxKindName, type ColumnSpec } from '../helpers/kusto.js';
 import { callFunction, hasTerm, list, literal, regex, str, timespanMs, type Value } from './kql-scalars.js';
 
 export type { Value } from './kql-scalars.js';
@@ -21,6 +21,8 @@ export interface EvalContext {
   readonly tables: Record<string, TRow[]>;
   /** now() and the base of ago(), in ms since the epoch. */
   readonly now: number;
+  /** Column types of the tables, for the analysis (default: PgAudit_CL of src/schema.ts). */
+  readonly schemas?: Readonly<Record<string, readonly ColumnSpec[]>>;
 }
 
 type Env = Map<string, { scalar: Value } | { table: () => TRow[] }>;
@@ -30,7 +32,7 @@ export class KqlEval {
   constructor(private readonly ctx: EvalContext) {}
 
   run(query: string): TRow[] {
-    const root = parseSyntax(query, { [TABLE_NAME]: COLUMNS });
+    const root = parseSyntax(query, this.ctx.schemas ?? { [TABLE_NAME]: COLUMNS });
     const env: Env = new Map();
     let result: TRow[] | null = null;
     const stmts = root.Statements;
@@ -236,6 +238,13 @@ export class KqlEval {
         const a = this.scalar(n.Left, r, env);
         if (a === null) return false;
         return rightList().includes(a) === (k === 'InExpression');
+      }
+      case 'InCsExpression':
+      case 'NotInCsExpression': {
+        // `in` / `!in`: case-sensitive, exact.
+        const a = this.scalar(n.Left, r, env);
+        if (a === null) return false;
+        return rightList().includes(a) === (k === 'InCsExpression');
       }
       case 'HasExpression':
         return hasTerm(str(this.scalar(n.Left, r, env)), str(this.scalar(n.Right, r, env)));

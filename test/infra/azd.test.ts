@@ -5,12 +5,14 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { setting } from '../../src/config/settings-model.js';
 import { requireOrSkip } from '../helpers/tools.js';
 import { Deployment } from './arm.js';
-import { armOf, bicepPath, deployMain, INFRA, MISSING_BICEP, ROOT } from './bicep.js';
+import { armOf, bicepPath, deployMain, FAKE, INFRA, MISSING_BICEP, ROOT } from './bicep.js';
 
 const read = (p: string): string => readFileSync(path.join(ROOT, p), 'utf8');
 const HOOK = 'scripts/azd/postdeploy.sh';
+const SMOKE_COMMAND = 'src/cli/smoke-command.ts';
 type Template = { parameters: Record<string, { type?: string; $ref?: string; defaultValue?: unknown; metadata?: { description?: string } }> };
 
 // Every parameter of main.bicep and the azd variable that sets it (`azd env set NAME value`);
@@ -121,6 +123,19 @@ describe('the postdeploy hook and infra/eventgrid.bicep', () => {
     const required = [...hook.matchAll(/\$\{(\w+):\?/g)].map((m) => m[1]!);
     expect(required).toEqual(expect.arrayContaining(['PGAUDIT_LOGS_CONTAINER', 'EVENTGRID_SYSTEM_TOPIC_NAME']));
     for (const name of required) expect(outputs, name).toContain(name);
+  });
+
+  it('declares the outputs `pgaudit-ingest smoke --azd-env-file` reads, the workspace id as the GUID the Logs Query API takes', (ctx) => {
+    requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
+    const outputs = deployMain().outputs();
+    // The command reads these names itself; the container through the setting's own variable.
+    for (const name of ['LOGS_STORAGE_ACCOUNT_NAME', 'LOG_ANALYTICS_WORKSPACE_ID', 'LOG_ANALYTICS_WORKSPACE_CUSTOMER_ID']) {
+      expect(read(SMOKE_COMMAND), name).toContain(name);
+      expect(Object.keys(outputs), name).toContain(name);
+    }
+    expect(Object.keys(outputs)).toContain(setting('logsContainer').env);
+    expect(outputs.LOG_ANALYTICS_WORKSPACE_CUSTOMER_ID!.value).toBe(FAKE.workspaceCustomerId);
+    expect(String(outputs.LOG_ANALYTICS_WORKSPACE_ID!.value)).toMatch(/\/providers\/Microsoft\.OperationalInsights\/workspaces\/[^/]+$/);
   });
 
   it("calls the blobCreated function's Event Grid trigger webhook with the eventgrid_extension key", () => {

@@ -56,6 +56,7 @@ export const FAKE = {
   ingestionEndpoint: 'https://dcr-pgaudit-test-abcd.westeurope-1.ingest.monitor.azure.com',
   immutableId: 'dcr-0123456789abcdef0123456789abcdef',
   workspaceLocation: 'northeurope',
+  workspaceCustomerId: '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0',
 };
 
 /** What Azure would return from reference() for the resource types main.bicep reads. */
@@ -68,7 +69,7 @@ function fakeReference(id: string): unknown {
   }
   if (id.includes('/Microsoft.Insights/dataCollectionRules/')) return { immutableId: FAKE.immutableId, endpoints: { logsIngestion: FAKE.ingestionEndpoint } };
   if (id.includes('/Microsoft.Insights/components/')) return { ConnectionString: 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/' };
-  if (id.includes('/Microsoft.OperationalInsights/workspaces/')) return { location: FAKE.workspaceLocation };
+  if (id.includes('/Microsoft.OperationalInsights/workspaces/')) return { location: FAKE.workspaceLocation, customerId: FAKE.workspaceCustomerId };
   if (id.includes('/Microsoft.Web/sites/')) return { defaultHostName: `${name}.azurewebsites.net` };
   return undefined;
 }
