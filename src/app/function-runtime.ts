@@ -7,7 +7,7 @@
 // trigger's instances scale out with the fleet. The CLI's `ship` still runs a plan in one process.
 import type { InvocationContext } from '@azure/functions';
 import type { QueueServiceClient } from '@azure/storage-queue';
-import { shippingClients } from '../config/azure-clients.js';
+import { shippingClients } from '../ship/ship-clients.js';
 import { hostQueueSettings, type HostQueueSettings } from '../config/host-queue-settings.js';
 import { queueServiceClient } from '../config/queue-client.js';
 import { loadSettings, type Settings } from '../config/settings.js';

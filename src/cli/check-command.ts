@@ -2,7 +2,7 @@
 // The server queue is checked when the state connection names a queue service (the Functions app
 // needs it; the CLI's own runs do not).
 import type { QueueServiceClient } from '@azure/storage-queue';
-import { shippingClients } from '../config/azure-clients.js';
+import { shippingClients } from '../ship/ship-clients.js';
 import { queueServiceClient } from '../config/queue-client.js';
 import { PgAuditError } from '../errors/pgaudit-error.js';
 import { formatCheck, healthTargetsOf, runHealthChecks } from '../ship/health-check.js';

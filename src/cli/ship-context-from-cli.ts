@@ -1,7 +1,7 @@
 // The shipping context of `ship`, `backfill`, `replay` and `check`, from their options (and the
 // app settings' names as environment fallbacks). Loads the Azure SDKs, so the CLI imports it only
 // for those commands.
-import { shippingClients } from '../config/azure-clients.js';
+import { shippingClients } from '../ship/ship-clients.js';
 import { REQUIRED_FOR_SHIPPING, SHIP_KEYS } from '../config/settings-model.js';
 import { completeSettings, type ShipSettings } from '../config/settings.js';
 import { createShipContext, shipConfigOf, type ShipContext } from '../ship/ship-context.js';

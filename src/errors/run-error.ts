@@ -1,6 +1,6 @@
 // A failure as logs, run records and the CLI show it: code, message, hint. PgAuditErrors carry
 // their own; the SDKs' storage and credential errors get one here; anything else is unexpected.
-import { isCredentialFailure } from '../config/credential-failure.js';
+import { isCredentialFailure } from './credential-failure.js';
 import { PgAuditError } from './pgaudit-error.js';
 
 /** A failure that stopped a server or a run. */

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import type { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import type { ShipSettings } from '../config/settings.js';
-import { isCredentialFailure } from '../config/credential-failure.js';
+import { isCredentialFailure } from '../errors/credential-failure.js';
 import { statusOf } from '../state/read-text.js';
 import type { IngestionTransport } from './ingestion-transport.js';
 import { STOP_STATUSES } from './upload-decision.js';

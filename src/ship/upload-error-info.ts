@@ -1,7 +1,7 @@
 // What a failed upload attempt was: an answer that was not 2xx (its status, Retry-After and the
 // service's {"error":{code,message}}), or no answer at all — the attempt's own timeout, a
 // credential that produced no token (@azure/identity), or a network error.
-import { isCredentialFailure } from '../config/credential-failure.js';
+import { isCredentialFailure } from '../errors/credential-failure.js';
 import type { IngestionResponse } from './ingestion-transport.js';
 import type { UploadOutcome } from './upload-decision.js';
 

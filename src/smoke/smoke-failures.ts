@@ -1,7 +1,7 @@
 // Each way the smoke test can fail, as a SmokeError whose hint is the fix. Kept apart from the
 // run so the wording of every failure is in one place (docs/deploy.md "Smoke test" lists them).
 import type { ContainerClient } from '@azure/storage-blob';
-import { isCredentialFailure } from '../config/credential-failure.js';
+import { isCredentialFailure } from '../errors/credential-failure.js';
 import { SmokeError } from '../errors/smoke-error.js';
 import type { Assessment } from './assess.js';
 import type { Canary } from './canary.js';

@@ -8,7 +8,7 @@ import functions from '@azure/functions';
 // The package is CommonJS that Node's ESM loader cannot list named exports of (a worker runs here).
 const { InvocationContext } = functions;
 import { createRuntime, onShipServer, useRuntime } from '../../src/app/function-runtime.js';
-import { shippingClients } from '../../src/config/azure-clients.js';
+import { shippingClients } from '../../src/ship/ship-clients.js';
 import { hostQueueSettings } from '../../src/config/host-queue-settings.js';
 import { queueServiceClient } from '../../src/config/queue-client.js';
 import { loadSettings } from '../../src/config/settings.js';

@@ -3,7 +3,8 @@
 // dead-lettered, the checkpoint stays where the last complete write left it, the run reports the
 // stop, the lease is released, and after recovery every row arrives exactly once.
 import { describe, expect, it } from 'vitest';
-import { defaultCredential, ingestionTransport } from '../../src/config/azure-clients.js';
+import { defaultCredential } from '../../src/config/azure-clients.js';
+import { ingestionTransport } from '../../src/ship/ship-clients.js';
 import { RUN_STREAM_NAME } from '../../src/run-record-schema.js';
 import { planFromListing } from '../../src/ship/plan.js';
 import { recordedRun } from '../../src/ship/recorded-run.js';

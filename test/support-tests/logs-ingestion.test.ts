@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { ManagedIdentityCredential } from '@azure/identity';
 import { isAggregateLogsUploadError, type LogsIngestionClient, type LogsIngestionClientOptions } from '@azure/monitor-ingestion';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { logsIngestionClient } from '../../src/config/azure-clients.js';
+import { logsIngestionClient } from '../../src/ship/ship-clients.js';
 import { emptyRow, STREAM_NAME, type PgAuditRow } from '../../src/schema.js';
 import { IngestionError } from '../../src/ship/ingestion-error.js';
 import { pipelineTransport, type IngestionTransport } from '../../src/ship/ingestion-transport.js';

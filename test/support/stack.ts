@@ -5,7 +5,8 @@
 // for the life of the worker (see managed-identity-endpoint.ts).
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
-import { defaultCredential, ingestionTransport } from '../../src/config/azure-clients.js';
+import { defaultCredential } from '../../src/config/azure-clients.js';
+import { ingestionTransport } from '../../src/ship/ship-clients.js';
 import { RUN_COLUMNS, RUN_STREAM_NAME } from '../../src/run-record-schema.js';
 import { STREAM_NAME } from '../../src/schema.js';
 import type { ShipClients } from '../../src/ship/ship-context.js';
