@@ -35,12 +35,15 @@ function packageOf(input: string): string | null {
   return m ? m[1]! : null;
 }
 
-/** Worker files a bundled module starts: workerPath('x.js') or new URL('./x.js', import.meta.url). */
-function workersNamedIn(source: string): string[] {
+/**
+ * Worker scripts a bundled module starts, where the package must hold them: workerScript('x.js',
+ * import.meta.url, 'src/dir') looks in dist/src/dir/; new URL('./x.js', import.meta.url) next to the module.
+ */
+function workersNamedIn(source: string, input: string): string[] {
   if (!source.includes('new Worker(')) return [];
-  return [...source.matchAll(/workerPath\(\s*'([^']+)'\s*\)|new URL\(\s*[`'"]\.\/([^`'"]+)[`'"]\s*,\s*import\.meta\.url\s*\)/g)]
-    .map((m) => (m[1] ?? m[2])!)
-    .filter((name) => !name.includes('${')); // a computed name (workerPath's own body) names no file
+  return [...source.matchAll(/workerScript\(\s*'([^']+)'\s*,\s*import\.meta\.url\s*,\s*'([^']+)'\s*\)|new URL\(\s*[`'"]\.\/([^`'"$]+)[`'"]\s*,\s*import\.meta\.url\s*\)/g)].map((m) =>
+    m[1] ? path.posix.join('dist', m[2]!, m[1]) : path.posix.join('dist', path.posix.dirname(input), m[3]!),
+  );
 }
 
 /**
@@ -105,9 +108,8 @@ export async function bundleFunctions(root: string, outDir: string, functionName
     const source = readFileSync(path.join(root, input), 'utf8');
     const computed = /\bimport\s*\(\s*(?!['"`])([^)]*)\)/.exec(source);
     if (computed) throw new Error(`${input}: dynamic import(${computed[1]}) is not a string literal; the bundler cannot follow it`);
-    for (const worker of workersNamedIn(source)) {
-      const expected = path.posix.join('dist', path.posix.dirname(input), worker);
-      if (!files.includes(expected)) throw new Error(`${input} starts the worker ${worker}, but the package has no ${expected}: add its source to WORKER_SOURCES`);
+    for (const expected of workersNamedIn(source, input)) {
+      if (!files.includes(expected)) throw new Error(`${input} starts the worker ${path.posix.basename(expected)}, but the package has no ${expected}: add its source to WORKER_SOURCES`);
     }
   }
   return { files, entryPoints: entryPoints.slice(0, functionNames.length).map((e) => `${e.out}.js`), packages };

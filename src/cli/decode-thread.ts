@@ -2,15 +2,12 @@
 // receive each file's lines decoded and packed, in order. Used by `parse` for files (not stdin)
 // when the input is large enough to repay a thread's start-up.
 import { on } from 'node:events';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { packageRoot } from '../package-root.js';
 import type { PackedLines } from '../read/packed-lines.js';
+import { THREAD_MIN_BYTES, workerScript } from '../threads/worker-script.js';
 
-/** Below this, starting a thread (~40 ms) costs more than decoding alongside saves. */
-export const WORKER_MIN_BYTES = 16_000_000;
+/** Files totalling at least this are decoded in the thread (`--worker auto`). */
+export const WORKER_MIN_BYTES = THREAD_MIN_BYTES;
 
 export type ToWorker = { type: 'open'; path: string; maxLineBytes: number } | { type: 'ack' };
 
@@ -25,18 +22,12 @@ export interface PackedBatch {
 
 export type FromWorker = PackedBatch | { type: 'error'; code: string | null; message: string };
 
-/** The compiled worker: next to this module in dist/, or dist/ itself when running from src/ (tests). */
-function workerPath(): string {
-  const here = fileURLToPath(new URL('./decode-worker.js', import.meta.url));
-  return existsSync(here) ? here : join(packageRoot(), 'dist', 'src', 'cli', 'decode-worker.js');
-}
-
 export class DecodeThread {
   // The worker's objects die young (a line's JSON lives until it is packed and posted), so a
   // small heap is enough; old space must still hold one line at the 8 MiB cap several times over
   // (text, parsed record, packed copy). Unlimited, V8 grows it lazily and peak RSS rises
   // (docs/performance.md).
-  private readonly worker = new Worker(workerPath(), { resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 } });
+  private readonly worker = new Worker(workerScript('decode-worker.js', import.meta.url, 'src/cli'), { resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 } });
   private readonly messages = on(this.worker, 'message', { close: ['exit'] })[Symbol.asyncIterator]();
   private readonly queued: string[];
 

@@ -19,7 +19,8 @@ import type { LogsIngestionSink } from './logs-ingestion-sink.js';
 import { pastLookback, replaced, type PlannedBlob } from './plan.js';
 import { inlineRangeFlushes, type RangeFlush } from './range-flushes.js';
 import type { RunClock } from './run-clock.js';
-import { THREAD_MIN_BYTES, threadedRangeFlushes } from './range-thread.js';
+import { threadedRangeFlushes } from './range-thread.js';
+import { THREAD_MIN_BYTES } from '../threads/worker-script.js';
 
 export interface ShipOptions {
   /** Upload when this many bytes of rows are pending. */

@@ -8,18 +8,13 @@
 // receiving thread has no reason to run (peak RSS grew by the range's size). Flushes and their
 // cut points are exactly those of inlineRangeFlushes: the same code cuts them, at line ends.
 import { on } from 'node:events';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { packageRoot } from '../package-root.js';
 import type { AuditPipeline } from '../pipeline/audit-pipeline.js';
 import type { PipelineOptions } from '../pipeline/options.js';
 import type { SessionTableSnapshot } from '../enrich/sessions.js';
 import type { RangeEnd, RangeFlush, RangeOptions, RangeTail } from './range-flushes.js';
+import { workerScript } from '../threads/worker-script.js';
 
-/** Below this many bytes a range is read inline: a thread's start-up (~40 ms) would not pay. */
-export const THREAD_MIN_BYTES = 16_000_000;
 /** Pieces handed over and not yet answered: enough to keep the worker busy, bounded in memory. */
 const MAX_QUEUED_PIECES = 4;
 /** Download chunks are small (tens of KiB); one message per piece of this size instead. */
@@ -40,11 +35,6 @@ export function requestBuffers(flushes: readonly RangeFlush[]): ArrayBuffer[] {
   return flushes.flatMap((f) => f.requests.map((r) => r.body.buffer as ArrayBuffer));
 }
 
-/** A compiled worker: next to this module in dist/, or dist/ itself when running from src/ (tests). */
-function workerPath(file: string): string {
-  const here = fileURLToPath(new URL(`./${file}`, import.meta.url));
-  return existsSync(here) ? here : join(packageRoot(), 'dist', 'src', 'ship', file);
-}
 
 /** Gathers chunks into pieces of PIECE_BYTES, each with memory of its own (taken from `free` when it has some). */
 async function* pieces(chunks: AsyncIterable<Uint8Array>, free: ArrayBuffer[]): AsyncGenerator<{ data: ArrayBuffer; length: number }> {
@@ -77,7 +67,7 @@ export async function* threadedRangeFlushes(chunks: AsyncIterable<Uint8Array>, p
   const data: RangeWorkerData = { pipeline: pipeline.options, sessions: pipeline.snapshot().sessions, range };
   // Young objects (a line's text, record and row) die within the line; 32 MB of young space
   // keeps them from being promoted. Old space holds the session table (docs/performance.md).
-  const worker = new Worker(workerPath('range-worker.js'), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 32, maxOldGenerationSizeMb: 256 } });
+  const worker = new Worker(workerScript('range-worker.js', import.meta.url, 'src/ship'), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 32, maxOldGenerationSizeMb: 256 } });
   const answers = on(worker, 'message', { close: ['exit'] })[Symbol.asyncIterator]();
   const free: ArrayBuffer[] = [];
   const input = pieces(chunks, free);

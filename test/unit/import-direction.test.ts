@@ -9,7 +9,7 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const SRC = path.join(ROOT, 'src');
 
 /** Lowest first. `root` is the files directly in src/ (the schemas, the service limits, the package root). */
-const LAYERS = ['errors', 'root', 'read', 'parse', 'enrich', 'pipeline', 'state', 'config', 'ship', 'smoke', 'app', 'cli'] as const;
+const LAYERS = ['errors', 'root', 'read', 'parse', 'enrich', 'pipeline', 'state', 'threads', 'config', 'ship', 'smoke', 'app', 'cli'] as const;
 type Layer = (typeof LAYERS)[number];
 const CORE: readonly Layer[] = ['root', 'read', 'parse', 'enrich', 'pipeline'];
 /** In src/ but not the core: it finds the package's own files on disk. */
