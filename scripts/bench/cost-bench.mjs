@@ -1,0 +1,37 @@
+// `npm run bench` (first step, a few seconds): the billed-size estimate of `parse --summary json`
+// on every fixture workload (test/fixtures/pg15/<style>, generated from a real PostgreSQL 15 with
+// pgAudit): per blob, our rows and run records against what the same source records bill in
+// PGSQLServerLogs and AzureDiagnostics (src/cli/billed-size.ts, source-table-size.ts). h00 holds
+// the ordinary workload (setup, DDL, long statements), h01 the attack workload (short statements,
+// logins, errors). Target (issue 23): every ratio to PGSQLServerLogs ≤ 1.0.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const fixtures = join(root, 'test', 'fixtures', 'pg15');
+const manifest = JSON.parse(readFileSync(join(fixtures, 'manifest.json'), 'utf8'));
+// The time the rows would be sent: shortly after the blob's hour, as a live deployment sends them.
+const sentAt = new Date(Date.parse(manifest.generatedAt) + 10 * 60_000).toISOString();
+
+const rows = [];
+for (const [style, s] of Object.entries(manifest.styles)) {
+  const files = s.files.map((f) => join(fixtures, f));
+  const args = [join(root, 'bin', 'pgaudit-ingest.js'), 'parse', '--no-progress', '-o', '/dev/null', '--summary', 'json', '--log-line-prefix', s.prefix, ...files];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`parse ${style} failed (${r.status}): ${r.stderr}`);
+  const billed = JSON.parse(r.stderr.trim().split('\n').at(-1)).billed;
+  for (const i of billed.byInput) {
+    rows.push({ workload: `${style}/${i.input.split('/').at(-1).slice(0, 3)}`, records: i.sourceRecords, ours: i.ours, PGSQLServerLogs: i.PGSQLServerLogs, AzureDiagnostics: i.AzureDiagnostics, vsPGSQL: i.ratioToPGSQLServerLogs, vsAzureDiag: i.ratioToAzureDiagnostics });
+  }
+  rows.push({ workload: `${style} (both)`, records: billed.sourceRecords, ours: billed.total, PGSQLServerLogs: billed.sourceTables.PGSQLServerLogs, AzureDiagnostics: billed.sourceTables.AzureDiagnostics, vsPGSQL: billed.ratioToPGSQLServerLogs, vsAzureDiag: billed.ratioToAzureDiagnostics });
+}
+const header = ['workload', 'records', 'ours', 'PGSQLServerLogs', 'AzureDiagnostics', 'vsPGSQL', 'vsAzureDiag'];
+const width = header.map((h) => Math.max(h.length, ...rows.map((r) => String(r[h]).length)));
+const line = (cells) => cells.map((c, i) => String(c).padStart(width[i])).join('  ');
+console.log('billed bytes by the documented rule (src/cli/billed-size.ts), ours = PgAudit_CL rows + run records');
+console.log(line(header));
+for (const r of rows) console.log(line(header.map((h) => r[h])));
+const worst = Math.max(...rows.map((r) => r.vsPGSQL));
+console.log(`worst ratio to PGSQLServerLogs ${worst}: ${worst <= 1 ? 'meets the limit (≤ 1.0)' : 'ABOVE THE LIMIT 1.0'}${worst <= 0.8 ? ' and the goal (≤ 0.8)' : ''}; worst ratio to AzureDiagnostics ${Math.max(...rows.map((r) => r.vsAzureDiag))}`);
