@@ -5,7 +5,8 @@
 // the ordinary workload (setup, DDL, long statements), h01 the attack workload (short statements,
 // logins, errors). Target (issue 23): every ratio to PGSQLServerLogs ≤ 1.0.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,18 +16,34 @@ const manifest = JSON.parse(readFileSync(join(fixtures, 'manifest.json'), 'utf8'
 // The time the rows would be sent: shortly after the blob's hour, as a live deployment sends them.
 const sentAt = new Date(Date.parse(manifest.generatedAt) + 10 * 60_000).toISOString();
 
+// Each fixture blob is copied to the name Azure gives a blob (resourceId=/SUBSCRIPTIONS/…/y=…/PT1H.json),
+// so that SourceBlob is what a deployment ships (the name relative to the server, 35 characters).
+const work = mkdtempSync(join(tmpdir(), 'pgaudit-cost-bench-'));
+const serverPath = 'resourceId=/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/RESOURCEGROUPS/PGAUDIT-FIXTURES/PROVIDERS/MICROSOFT.DBFORPOSTGRESQL/FLEXIBLESERVERS/PGFIXTURE';
+const hourOf = (i) => {
+  const t = new Date(Date.parse(manifest.generatedAt) + i * 3_600_000);
+  const p = (n) => String(n).padStart(2, '0');
+  return `y=${t.getUTCFullYear()}/m=${p(t.getUTCMonth() + 1)}/d=${p(t.getUTCDate())}/h=${p(t.getUTCHours())}/m=00`;
+};
 const rows = [];
 for (const [style, s] of Object.entries(manifest.styles)) {
-  const files = s.files.map((f) => join(fixtures, f));
-  const args = [join(root, 'bin', 'pgaudit-ingest.js'), 'parse', '--no-progress', '-o', '/dev/null', '--summary', 'json', '--log-line-prefix', s.prefix, ...files];
+  const files = s.files.map((f, i) => {
+    const dir = join(work, style, serverPath, hourOf(i));
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(join(fixtures, f), join(dir, 'PT1H.json'));
+    return join(dir, 'PT1H.json');
+  });
+  const label = (input) => `${style}/h0${files.indexOf(input)}`;
+  const args = [join(root, 'bin', 'pgaudit-ingest.js'), 'parse', '--no-progress', '-o', '/dev/null', '--summary', 'json', '--log-line-prefix', s.prefix, '--assume-sent-at', sentAt, ...files];
   const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`parse ${style} failed (${r.status}): ${r.stderr}`);
   const billed = JSON.parse(r.stderr.trim().split('\n').at(-1)).billed;
   for (const i of billed.byInput) {
-    rows.push({ workload: `${style}/${i.input.split('/').at(-1).slice(0, 3)}`, records: i.sourceRecords, ours: i.ours, PGSQLServerLogs: i.PGSQLServerLogs, AzureDiagnostics: i.AzureDiagnostics, vsPGSQL: i.ratioToPGSQLServerLogs, vsAzureDiag: i.ratioToAzureDiagnostics });
+    rows.push({ workload: label(i.input), records: i.sourceRecords, ours: i.ours, PGSQLServerLogs: i.PGSQLServerLogs, AzureDiagnostics: i.AzureDiagnostics, vsPGSQL: i.ratioToPGSQLServerLogs, vsAzureDiag: i.ratioToAzureDiagnostics });
   }
   rows.push({ workload: `${style} (both)`, records: billed.sourceRecords, ours: billed.total, PGSQLServerLogs: billed.sourceTables.PGSQLServerLogs, AzureDiagnostics: billed.sourceTables.AzureDiagnostics, vsPGSQL: billed.ratioToPGSQLServerLogs, vsAzureDiag: billed.ratioToAzureDiagnostics });
 }
+rmSync(work, { recursive: true, force: true });
 const header = ['workload', 'records', 'ours', 'PGSQLServerLogs', 'AzureDiagnostics', 'vsPGSQL', 'vsAzureDiag'];
 const width = header.map((h) => Math.max(h.length, ...rows.map((r) => String(r[h]).length)));
 const line = (cells) => cells.map((c, i) => String(c).padStart(width[i])).join('  ');

@@ -33,6 +33,8 @@ export interface ParseCliOptions extends Readonly<Record<string, unknown>> {
   /** The volume the --summary json estimate prices (at most one). */
   readonly monthlyGb?: string;
   readonly monthlyEvents?: string;
+  /** When the rows would be sent (ISO): decides which rows carry EventTime. */
+  readonly assumeSentAt?: string;
 }
 
 export interface CliIo {
@@ -77,6 +79,8 @@ async function resolveInputs(files: readonly string[], io: CliIo): Promise<Input
 export async function runParse(files: readonly string[], o: ParseCliOptions, io: CliIo): Promise<number> {
   if (o.summary !== 'text' && o.summary !== 'json') throw new UsageError(`--summary must be text or json (got ${JSON.stringify(o.summary)})`);
   if (o.worker !== undefined && !['auto', 'on', 'off'].includes(o.worker)) throw new UsageError(`--worker must be auto, on or off (got ${JSON.stringify(o.worker)})`);
+  const sentAt = o.assumeSentAt === undefined ? null : Date.parse(o.assumeSentAt);
+  if (sentAt !== null && !Number.isFinite(sentAt)) throw new UsageError(`--assume-sent-at must be an ISO date and time (got ${JSON.stringify(o.assumeSentAt)})`, { hint: 'e.g. 2026-12-08T01:10:00Z' });
   const volume = monthlyVolumeOf(o.monthlyGb, o.monthlyEvents);
   if (volume && 'error' in volume) throw new UsageError(volume.error);
   if (volume && o.summary !== 'json') throw new UsageError('--monthly-gb and --monthly-events need --summary json');
@@ -96,7 +100,7 @@ export async function runParse(files: readonly string[], o: ParseCliOptions, io:
       for (const w of prefixWarnings(p)) io.stderr.write(`pgaudit-ingest: warning: ${w}\n`);
     }
     const out = o.output ? await openOutput(o.output) : io.stdout;
-    const { pipeline, rowGenerators } = await loadPipeline(pipelineOptionsOf(settings));
+    const { pipeline, rowGenerators } = await loadPipeline({ ...pipelineOptionsOf(settings), ...(sentAt === null ? {} : { sendsAt: () => sentAt }) });
     const writer = new NdjsonWriter(out, o.output ?? 'stdout');
     const progress = new ProgressReporter(io.stderr, o.progress ?? io.stderrIsTty, totalBytes);
     for (const input of inputs) {

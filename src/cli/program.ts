@@ -46,6 +46,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--tier-bulk-class <class>', `with --summary json: a class whose session-audit rows go to ${BULK_TABLE_NAME} (repeat it; default ${DEFAULT_TIERING_RULE.bulkClasses.join(', ')}; one of ${BULK_CLASS_CHOICES.join(', ')})`, collect)
     .option('--tier-privileged-user <user>', 'with --summary json: a user whose rows stay in PgAudit_CL (repeat it)', collect)
     .option('--monthly-gb <gb>', 'with --summary json: price a month of this many GB of the same logs in PGSQLServerLogs (list prices to check)')
+    .option('--assume-sent-at <time>', 'ISO time the rows would be sent (default: now): EventTime is set on rows whose TimeGenerated Log Analytics would replace then (sent more than 36 h after the event)')
     .option('--monthly-events <n>', 'with --summary json: price a month of this many diagnostic records (list prices to check)')
     .option('--progress', 'print progress on stderr (default when stderr is a terminal)')
     .option('--no-progress', 'never print progress')
