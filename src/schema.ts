@@ -21,7 +21,7 @@ export const COLUMNS = [
   { name: 'TimeGenerated', type: 'dateTime', description: 'Event time: properties.timestamp (ms), else the record time.' },
   { name: 'EventTime', type: 'dateTime', description: 'The event time, set only on rows whose TimeGenerated Log Analytics would replace with the time received (sent more than 36 h after the event or 12 h before it; the service replaces beyond 2 days and 1 day). Read the event time as coalesce(EventTime, TimeGenerated), as PgAudit() returns it.' },
   { name: 'EventType', type: 'string', description: 'AUDIT, ERROR, AUTH_FAILURE, CONNECT, DISCONNECT, GAP or UNPARSED.' },
-  { name: 'ServerName', type: 'string', description: 'Lower-case server name (LogicalServerName, else the last segment of resourceId).' },
+  { name: 'ServerName', type: 'string', description: 'Lower-case server name: of the blob path (resourceId=/…/FLEXIBLESERVERS/<name>/), so every row of a blob has it (UNPARSED rows too); for a local file without that layout LogicalServerName, else the last segment of resourceId. With SourceBlob it names the blob.' },
   { name: 'Severity', type: 'string', description: 'PostgreSQL error level (LOG, ERROR, FATAL, ...).' },
   { name: 'SqlState', type: 'string', description: 'SQLSTATE of the log line (properties.sqlerrcode); null for 00000 (successful completion: every LOG line).' },
   { name: 'ProcessId', type: 'int', description: 'Backend process id (properties.processId, else %p).' },

@@ -26,6 +26,7 @@ const hourOf = (i) => {
   return `y=${t.getUTCFullYear()}/m=${p(t.getUTCMonth() + 1)}/d=${p(t.getUTCDate())}/h=${p(t.getUTCHours())}/m=00`;
 };
 const rows = [];
+const prices = [];
 for (const [style, s] of Object.entries(manifest.styles)) {
   const files = s.files.map((f, i) => {
     const dir = join(work, style, serverPath, hourOf(i));
@@ -34,13 +35,14 @@ for (const [style, s] of Object.entries(manifest.styles)) {
     return join(dir, 'PT1H.json');
   });
   const label = (input) => `${style}/h0${files.indexOf(input)}`;
-  const args = [join(root, 'bin', 'pgaudit-ingest.js'), 'parse', '--no-progress', '-o', '/dev/null', '--summary', 'json', '--log-line-prefix', s.prefix, '--assume-sent-at', sentAt, ...files];
+  const args = [join(root, 'bin', 'pgaudit-ingest.js'), 'parse', '--no-progress', '-o', '/dev/null', '--summary', 'json', '--monthly-events', '1000000', '--log-line-prefix', s.prefix, '--assume-sent-at', sentAt, ...files];
   const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`parse ${style} failed (${r.status}): ${r.stderr}`);
   const billed = JSON.parse(r.stderr.trim().split('\n').at(-1)).billed;
   for (const i of billed.byInput) {
     rows.push({ workload: label(i.input), records: i.sourceRecords, ours: i.ours, PGSQLServerLogs: i.PGSQLServerLogs, AzureDiagnostics: i.AzureDiagnostics, vsPGSQL: i.ratioToPGSQLServerLogs, vsAzureDiag: i.ratioToAzureDiagnostics });
   }
+  prices.push({ workload: style, ...billed.monthly.usdPerMonth });
   rows.push({ workload: `${style} (both)`, records: billed.sourceRecords, ours: billed.total, PGSQLServerLogs: billed.sourceTables.PGSQLServerLogs, AzureDiagnostics: billed.sourceTables.AzureDiagnostics, vsPGSQL: billed.ratioToPGSQLServerLogs, vsAzureDiag: billed.ratioToAzureDiagnostics });
 }
 rmSync(work, { recursive: true, force: true });
@@ -50,5 +52,10 @@ const line = (cells) => cells.map((c, i) => String(c).padStart(width[i])).join('
 console.log('billed bytes by the documented rule (src/cli/billed-size.ts), ours = PgAudit_CL rows + run records');
 console.log(line(header));
 for (const r of rows) console.log(line(header.map((h) => r[h])));
+const priceHeader = ['workload', 'ours_allAnalytics', 'ours_tieredToBasic', 'ours_tieredToAuxiliary', 'PGSQLServerLogs_analytics', 'PGSQLServerLogs_basic', 'AzureDiagnostics_analytics'];
+const pw = priceHeader.map((h) => Math.max(h.length, ...prices.map((r) => String(r[h]).length)));
+console.log('\nUSD per million diagnostic records (both blobs of a workload; list prices to check, src/cli/cost-plans.ts; tiering: the default rule, READ/WRITE session audit to the bulk table)');
+console.log(priceHeader.map((c, i) => c.padStart(pw[i])).join('  '));
+for (const r of prices) console.log(priceHeader.map((h, i) => String(r[h]).padStart(pw[i])).join('  '));
 const worst = Math.max(...rows.map((r) => r.vsPGSQL));
 console.log(`worst ratio to PGSQLServerLogs ${worst}: ${worst <= 1 ? 'meets the limit (≤ 1.0)' : 'ABOVE THE LIMIT 1.0'}${worst <= 0.8 ? ' and the goal (≤ 0.8)' : ''}; worst ratio to AzureDiagnostics ${Math.max(...rows.map((r) => r.vsAzureDiag))}`);

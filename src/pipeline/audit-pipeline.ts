@@ -17,7 +17,7 @@ import type { Line } from '../read/line-splitter.js';
 import type { PgAuditRow } from '../schema.js';
 import { pipelineOptions, type PipelineOptions } from './options.js';
 import { gapRow, recordRow, serverNameOf, setText, stampRows, unparsedRow, type LineSource, type TextPolicy } from './row-builder.js';
-import { serverRelativeBlobName } from '../state/blob-path.js';
+import { parseBlobPath, serverNameOfPath, serverRelativeBlobName } from '../state/blob-path.js';
 import { countDropped, emptyStats, type PipelineStats } from './stats.js';
 
 /**
@@ -40,6 +40,7 @@ export class AuditPipeline {
   /** The blob of the last line and its server-relative name (a blob's lines come together). */
   private lastBlob: string | null = null;
   private lastRelativeBlob = '';
+  private lastBlobServer: string | null = null;
   private readonly filters: readonly FilterRule[];
 
   constructor(options: Partial<PipelineOptions> = {}, snapshot?: PipelineSnapshot) {
@@ -111,8 +112,10 @@ export class AuditPipeline {
     if (src.blob !== this.lastBlob) {
       this.lastBlob = src.blob;
       this.lastRelativeBlob = serverRelativeBlobName(src.blob);
+      const path = parseBlobPath(src.blob);
+      this.lastBlobServer = path.hourStart ? serverNameOfPath(path.serverPath) || null : null;
     }
-    stampRows(rows, src, this.lastRelativeBlob, line.offset, line.invalidUtf8 === true, this.options.sendsAt());
+    stampRows(rows, src, { blob: this.lastRelativeBlob, server: this.lastBlobServer }, line.offset, line.invalidUtf8 === true, this.options.sendsAt());
     let kept = 0;
     for (const row of rows) {
       if (fitRow(row)) this.stats.cutRows++;

@@ -96,15 +96,23 @@ export interface LineSource {
   readonly identity: string | null;
 }
 
+/** How rows name their blob: its name relative to the server and the server (null: a local file, ServerName from the record). */
+export interface BlobName {
+  readonly blob: string;
+  readonly server: string | null;
+}
+
 /**
- * Sets SourceBlob (relative to the server), SourceOffset, RecordId, InvalidUtf8 (true or null) and
- * EventTime (only where Log Analytics would replace TimeGenerated, eventTimeNeeded) on the rows of
- * one line. `relativeBlob` is serverRelativeBlobName(source.blob), computed once per blob.
+ * Sets ServerName (of the blob path) and SourceBlob (relative to the server), which together name
+ * the blob, SourceOffset, RecordId, InvalidUtf8 (true or null) and EventTime (only where Log
+ * Analytics would replace TimeGenerated, eventTimeNeeded) on the rows of one line. `name` is
+ * computed once per blob (serverRelativeBlobName, serverNameOfPath).
  */
-export function stampRows(rows: PgAuditRow[], source: LineSource, relativeBlob: string, offset: number, invalidUtf8: boolean, sendsAt: number): void {
+export function stampRows(rows: PgAuditRow[], source: LineSource, name: BlobName, offset: number, invalidUtf8: boolean, sendsAt: number): void {
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
-    row.SourceBlob = relativeBlob;
+    if (name.server !== null) row.ServerName = name.server;
+    row.SourceBlob = name.blob;
     row.SourceOffset = offset;
     row.RecordId = recordId(source, offset, i);
     if (invalidUtf8) row.InvalidUtf8 = true;

@@ -41,6 +41,12 @@ describe('slim rows', () => {
     expect(serverRelativeBlobName('logs/today.json')).toBe('logs/today.json');
   });
 
+  it('every row of a blob names it by ServerName + SourceBlob, an UNPARSED row of an undecodable line too', async () => {
+    const { rows } = await rowsOf(`not a record\n${lines}`, {}, BLOB.replace('PGFLEX-TEST', 'PG-PATH'));
+    expect(rows[0]!.EventType).toBe('UNPARSED');
+    expect(rows.map((r) => [r.ServerName, r.SourceBlob])).toEqual(Array(4).fill(['pg-path', 'y=2026/m=07/d=02/h=03/m=00/PT1H.json']));
+  });
+
   it('RecordId: 22 base64url characters, different for the same relative name on another server', async () => {
     const a = await rowsAt(EVENT + HOUR);
     const b = await rowsAt(EVENT + HOUR, BLOB.replace('PGFLEX-TEST', 'PGFLEX-OTHER'));
