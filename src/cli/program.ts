@@ -61,7 +61,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
         `Examples:\n  pgaudit-ingest parse                      # the bundled sample\n` +
         `  pgaudit-ingest parse PT1H.json > rows.ndjson\n` +
         `  pgaudit-ingest parse -p '%t:%r:%u@%d:[%p]:' h=*/PT1H.json --summary json\n` +
-        `  pgaudit-ingest parse PT1H.json -o /dev/null --summary json --tier-bulk-class READ --tier-privileged-user migrations\n`,
+        `  pgaudit-ingest parse PT1H.json -o /dev/null --summary json --tier-bulk-class READ --tier-privileged-user migrations\n` +
+        `  pgaudit-ingest parse PT1H.json -o /dev/null --summary json --monthly-gb 120   # billed size and monthly cost beside PGSQLServerLogs\n`,
     );
   parse.action(async (files: string[], opts: ParseCliOptions) => {
     const { runParse } = await import('./parse-command.js');
