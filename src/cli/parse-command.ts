@@ -16,6 +16,7 @@ import { resolveCliSettings } from './cli-settings.js';
 import { DecodeThread, WORKER_MIN_BYTES } from './decode-thread.js';
 import { NdjsonWriter } from './ndjson-writer.js';
 import { ByteEstimate, tieringRuleOf } from './byte-estimate.js';
+import { monthlyVolumeOf } from './cost-plans.js';
 import { summaryJson, summaryText } from './summary.js';
 import { openFile, openStream } from './open-file.js';
 import { ProgressReporter } from './progress.js';
@@ -29,6 +30,11 @@ export interface ParseCliOptions extends Readonly<Record<string, unknown>> {
   /** The tiering rule of the --summary json estimate (repeatable options). */
   readonly tierBulkClass?: readonly string[];
   readonly tierPrivilegedUser?: readonly string[];
+  /** The volume the --summary json estimate prices (at most one). */
+  readonly monthlyGb?: string;
+  readonly monthlyEvents?: string;
+  /** When the rows would be sent (ISO): decides which rows carry EventTime. */
+  readonly assumeSentAt?: string;
 }
 
 export interface CliIo {
@@ -73,7 +79,12 @@ async function resolveInputs(files: readonly string[], io: CliIo): Promise<Input
 export async function runParse(files: readonly string[], o: ParseCliOptions, io: CliIo): Promise<number> {
   if (o.summary !== 'text' && o.summary !== 'json') throw new UsageError(`--summary must be text or json (got ${JSON.stringify(o.summary)})`);
   if (o.worker !== undefined && !['auto', 'on', 'off'].includes(o.worker)) throw new UsageError(`--worker must be auto, on or off (got ${JSON.stringify(o.worker)})`);
-  const estimate = o.summary === 'json' ? new ByteEstimate(tieringRuleOf(o.tierBulkClass, o.tierPrivilegedUser)) : null;
+  const sentAt = o.assumeSentAt === undefined ? null : Date.parse(o.assumeSentAt);
+  if (sentAt !== null && !Number.isFinite(sentAt)) throw new UsageError(`--assume-sent-at must be an ISO date and time (got ${JSON.stringify(o.assumeSentAt)})`, { hint: 'e.g. 2026-12-08T01:10:00Z' });
+  const volume = monthlyVolumeOf(o.monthlyGb, o.monthlyEvents);
+  if (volume && 'error' in volume) throw new UsageError(volume.error);
+  if (volume && o.summary !== 'json') throw new UsageError('--monthly-gb and --monthly-events need --summary json');
+  const estimate = o.summary === 'json' ? new ByteEstimate(tieringRuleOf(o.tierBulkClass, o.tierPrivilegedUser), volume) : null;
   const inputs = await resolveInputs(files, io);
   const started = performance.now();
   const totalBytes = inputs.reduce((n, i) => n + (i.size ?? 0), 0);
@@ -89,10 +100,11 @@ export async function runParse(files: readonly string[], o: ParseCliOptions, io:
       for (const w of prefixWarnings(p)) io.stderr.write(`pgaudit-ingest: warning: ${w}\n`);
     }
     const out = o.output ? await openOutput(o.output) : io.stdout;
-    const { pipeline, rowGenerators } = await loadPipeline(pipelineOptionsOf(settings));
+    const { pipeline, rowGenerators } = await loadPipeline({ ...pipelineOptionsOf(settings), ...(sentAt === null ? {} : { sendsAt: () => sentAt }) });
     const writer = new NdjsonWriter(out, o.output ?? 'stdout');
     const progress = new ProgressReporter(io.stderr, o.progress ?? io.stderrIsTty, totalBytes);
     for (const input of inputs) {
+      estimate?.beginInput(input.name);
       const onBytes = (n: number): void => {
         bytes += n;
         progress.update(bytes, input.name);
@@ -107,6 +119,7 @@ export async function runParse(files: readonly string[], o: ParseCliOptions, io:
         throw new InputError(input.name, `read failed: ${(err as Error).message}`, { cause: err });
       }
       if (!writer.open) break;
+      if (estimate) await addSourceRecords(estimate, input);
     }
     await writer.end();
     progress.done();
@@ -134,6 +147,26 @@ async function openOutput(path: string): Promise<Writable> {
       hint: 'pass -o a path in a writable directory, or leave -o out to write to stdout',
     });
   }
+}
+
+/**
+ * The estimate's view of one input: a range (its run records) and, read a second time, its
+ * source records (what Azure's own tables would bill for them). stdin cannot be read again.
+ */
+async function addSourceRecords(estimate: ByteEstimate, input: Input): Promise<void> {
+  estimate.addRange();
+  if (input.path === null) {
+    estimate.sourceUnavailable();
+    return;
+  }
+  let rest = '';
+  const decoder = new TextDecoder();
+  for await (const chunk of openFile(input.path) as AsyncIterable<Buffer>) {
+    const lines = (rest + decoder.decode(chunk, { stream: true })).split('\n');
+    rest = lines.pop()!;
+    for (const line of lines) estimate.addSourceLine(line);
+  }
+  estimate.addSourceLine(rest + decoder.decode());
 }
 
 type RowGenerators = typeof ChunkRowsModule;

@@ -43,9 +43,12 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     PIPELINE_KEYS,
   )
     .option('-o, --output <file>', 'write rows to a file instead of stdout')
-    .addOption(new Option('--summary <format>', 'summary format on stderr; json adds bytesByTable and bytesByEventType, the cost split under a tiering rule').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--summary <format>', 'summary format on stderr; json adds bytesByTable and bytesByEventType, the cost split under a tiering rule, and billed (the billed-size estimate beside PGSQLServerLogs and AzureDiagnostics)').choices(['text', 'json']).default('text'))
     .option('--tier-bulk-class <class>', `with --summary json: a class whose session-audit rows go to ${BULK_TABLE_NAME} (repeat it; default ${DEFAULT_TIERING_RULE.bulkClasses.join(', ')}; one of ${BULK_CLASS_CHOICES.join(', ')})`, collect)
     .option('--tier-privileged-user <user>', 'with --summary json: a user whose rows stay in PgAudit_CL (repeat it)', collect)
+    .option('--monthly-gb <gb>', 'with --summary json: price a month of this many GB of the same logs in PGSQLServerLogs (list prices to check)')
+    .option('--assume-sent-at <time>', 'ISO time the rows would be sent (default: now): EventTime is set on rows whose TimeGenerated Log Analytics would replace then (sent more than 36 h after the event)')
+    .option('--monthly-events <n>', 'with --summary json: price a month of this many diagnostic records (list prices to check)')
     .option('--progress', 'print progress on stderr (default when stderr is a terminal)')
     .option('--no-progress', 'never print progress')
     .addOption(
@@ -59,7 +62,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
         `Examples:\n  pgaudit-ingest parse                      # the bundled sample\n` +
         `  pgaudit-ingest parse PT1H.json > rows.ndjson\n` +
         `  pgaudit-ingest parse -p '%t:%r:%u@%d:[%p]:' h=*/PT1H.json --summary json\n` +
-        `  pgaudit-ingest parse PT1H.json -o /dev/null --summary json --tier-bulk-class READ --tier-privileged-user migrations\n`,
+        `  pgaudit-ingest parse PT1H.json -o /dev/null --summary json --tier-bulk-class READ --tier-privileged-user migrations\n` +
+        `  pgaudit-ingest parse PT1H.json -o /dev/null --summary json --monthly-gb 120   # billed size and monthly cost beside PGSQLServerLogs\n`,
     );
   parse.action(async (files: string[], opts: ParseCliOptions) => {
     const { runParse } = await import('./parse-command.js');

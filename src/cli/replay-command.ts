@@ -5,10 +5,9 @@
 import { runErrorOf } from '../errors/run-error.js';
 import type { RunRecord } from '../run-record-schema.js';
 import type { DeadLetterHeader } from '../ship/dead-letter-store.js';
-import { baseRecord, errorRecord, newRunInfo, sendRunRecords } from '../ship/run-records.js';
-import type { SerializedRow } from '../ship/serialized-rows.js';
+import { baseRecord, blobFields, errorRecord, newRunInfo, sendRunRecords } from '../ship/run-records.js';
+import { withEventTime, type SerializedRow } from '../ship/serialized-rows.js';
 import type { ShipContext } from '../ship/ship-context.js';
-import { parseBlobPath, serverNameOfPath } from '../state/blob-path.js';
 import type { CliIo } from './parse-command.js';
 import { shipContextFromCli } from './ship-context-from-cli.js';
 
@@ -39,7 +38,9 @@ async function replayFile(ctx: ShipContext, name: string, dryRun: boolean, log: 
     },
     async (rows) => {
       if (dryRun) return;
-      const sent = await ctx.sink.send(rows);
+      // Sent later than they were made: rows whose time would now be replaced get EventTime.
+      const now = Date.now();
+      const sent = await ctx.sink.send(rows.map((r) => withEventTime(r, now)));
       accepted += sent.accepted;
       for (const f of sent.failed) refused.push({ rows: f.rows, reason: f.reason, status: f.status ?? null, body: f.body });
     },
@@ -55,8 +56,8 @@ async function replayFile(ctx: ShipContext, name: string, dryRun: boolean, log: 
   log(`${name}: ${accepted} accepted${again ? `, ${again} refused again (kept in a new dead-letter file)` : ''}`);
   return {
     ...baseRecord(info, 'blob', new Date().toISOString()),
-    ServerName: serverNameOfPath(parseBlobPath(h.sourceBlob).serverPath) || null,
-    SourceBlob: h.sourceBlob, StartOffset: h.range.start, EndOffset: h.range.end, RowsShipped: accepted, RowsDeadLettered: again,
+    ...blobFields(h.sourceBlob),
+    StartOffset: h.range.start, EndOffset: h.range.end, RowsShipped: accepted, RowsDeadLettered: again,
   };
 }
 

@@ -38,6 +38,7 @@ function cutTo(row: PgAuditRow, column: Cuttable, targetBytes: number): void {
     return;
   }
   const text = value as string;
+  if (column === 'Statement') row.StatementLength ??= text.length;
   let end = Math.floor(text.length * keep);
   const last = text.charCodeAt(end - 1);
   if (last >= 0xd800 && last <= 0xdbff) end--; // never split a surrogate pair

@@ -17,6 +17,7 @@ import type { Line } from '../read/line-splitter.js';
 import type { PgAuditRow } from '../schema.js';
 import { pipelineOptions, type PipelineOptions } from './options.js';
 import { gapRow, recordRow, serverNameOf, setText, stampRows, unparsedRow, type LineSource, type TextPolicy } from './row-builder.js';
+import { parseBlobPath, serverNameOfPath, serverRelativeBlobName } from '../state/blob-path.js';
 import { countDropped, emptyStats, type PipelineStats } from './stats.js';
 
 /**
@@ -36,6 +37,10 @@ export class AuditPipeline {
   private sessions: SessionTable;
   private readonly policy: TextPolicy;
   private readonly compiled = new Map<string, CompiledPrefix>();
+  /** The blob of the last line and its server-relative name (a blob's lines come together). */
+  private lastBlob: string | null = null;
+  private lastRelativeBlob = '';
+  private lastBlobServer: string | null = null;
   private readonly filters: readonly FilterRule[];
 
   constructor(options: Partial<PipelineOptions> = {}, snapshot?: PipelineSnapshot) {
@@ -103,7 +108,14 @@ export class AuditPipeline {
       else for (const r of decoded.records) this.recordRows(r, line.text, rows);
     }
     if (line.invalidUtf8) this.stats.invalidUtf8Lines++;
-    stampRows(rows, typeof source === 'string' ? { blob: source, identity: null } : source, line.offset, line.invalidUtf8 === true);
+    const src = typeof source === 'string' ? { blob: source, identity: null } : source;
+    if (src.blob !== this.lastBlob) {
+      this.lastBlob = src.blob;
+      this.lastRelativeBlob = serverRelativeBlobName(src.blob);
+      const path = parseBlobPath(src.blob);
+      this.lastBlobServer = path.hourStart ? serverNameOfPath(path.serverPath) || null : null;
+    }
+    stampRows(rows, src, { blob: this.lastRelativeBlob, server: this.lastBlobServer }, line.offset, line.invalidUtf8 === true, this.options.sendsAt());
     let kept = 0;
     for (const row of rows) {
       if (fitRow(row)) this.stats.cutRows++;
@@ -260,12 +272,15 @@ export class AuditPipeline {
     row.ObjectType = e.objectType;
     row.ObjectName = e.objectName;
     row.Statement = capped.text;
-    row.StatementTruncated = capped.truncated;
-    row.StatementLength = capped.length;
+    // On cut statements only: otherwise the length is strlen(Statement).
+    if (capped.truncated) {
+      row.StatementTruncated = true;
+      row.StatementLength = capped.length;
+    }
     row.Parameter = capText(parameter, cap).text;
     row.Parameters = parameters?.map((v) => (v === null ? null : capText(v, cap).text)) ?? null;
     row.Rows = e.rows;
-    row.Redacted = redacted;
+    if (redacted) row.Redacted = true;
     setText(row, 'Detail', record.detail, this.policy);
     rows.push(row);
     if (s && change?.at === 'next') applyNameChange(s, change);

@@ -19,6 +19,8 @@ export interface PipelineOptions {
   readonly maxSessions: number;
   /** Most characters of statements kept for resolving <previously logged>. */
   readonly maxRetainedStatementChars: number;
+  /** When the rows are sent (epoch ms; EventTime is set where it would replace TimeGenerated): now, unless told. */
+  readonly sendsAt: () => number;
 }
 
 export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = {
@@ -29,6 +31,7 @@ export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = {
   filters: [],
   maxSessions: DEFAULT_MAX_SESSIONS,
   maxRetainedStatementChars: DEFAULT_MAX_RETAINED_CHARS,
+  sendsAt: Date.now,
 };
 
 /** The pipeline's options from the settings of the same names (settings-model.ts). */

@@ -35,6 +35,8 @@ function lastSegment(resourceId: string | null): string | null {
   return name === '' ? null : name;
 }
 
+const SUCCESSFUL_COMPLETION = '00000';
+
 export function eventTimeOf(record: DiagnosticRecord, fields: PrefixFields | null): string | null {
   return (
     pgTimestampToIso(record.timestamp) ??
@@ -47,14 +49,13 @@ export function eventTimeOf(record: DiagnosticRecord, fields: PrefixFields | nul
 export function recordRow(type: EventType, record: DiagnosticRecord, line: LogLine | null, session: Session | null): PgAuditRow {
   const row = emptyRow();
   const f = line?.fields ?? null;
-  const time = eventTimeOf(record, f);
-  row.TimeGenerated = time;
-  row.EventTime = time;
+  row.TimeGenerated = eventTimeOf(record, f);
   row.EventType = type;
   row.ServerName = serverNameOf(record);
-  row.ServerResourceId = record.resourceId;
   row.Severity = record.errorLevel ?? line?.level ?? null;
-  row.SqlState = record.sqlerrcode ?? f?.sqlState ?? null;
+  const sqlState = record.sqlerrcode ?? f?.sqlState ?? null;
+  // 00000 (successful completion) is every LOG line's: null says the same for nothing.
+  row.SqlState = sqlState === SUCCESSFUL_COMPLETION ? null : sqlState;
   row.ProcessId = record.processId ?? f?.processId ?? null;
   row.SessionId = f?.sessionId ?? null;
   row.SessionLine = f?.sessionLine ?? null;
@@ -65,7 +66,6 @@ export function recordRow(type: EventType, record: DiagnosticRecord, line: LogLi
   row.ConnectApplicationName = session?.connectApplicationName ?? null;
   row.ClientHost = f?.clientHost ?? session?.clientHost ?? null;
   row.ClientPort = f?.clientPort ?? session?.clientPort ?? null;
-  row.Redacted = false;
   return row;
 }
 
@@ -73,7 +73,6 @@ export function recordRow(type: EventType, record: DiagnosticRecord, line: LogLi
 export function unparsedRow(raw: string, reason: string, policy: TextPolicy, record: DiagnosticRecord | null = null): PgAuditRow {
   const row = record ? recordRow('UNPARSED', record, null, null) : emptyRow();
   row.EventType = 'UNPARSED';
-  row.Redacted = row.Redacted ?? false;
   setText(row, 'Message', raw, policy);
   row.Detail = reason;
   return row;
@@ -97,22 +96,53 @@ export interface LineSource {
   readonly identity: string | null;
 }
 
-/** Sets SourceBlob, SourceOffset, RecordId and InvalidUtf8 on the rows of one line. */
-export function stampRows(rows: PgAuditRow[], source: LineSource, offset: number, invalidUtf8: boolean): void {
+/** How rows name their blob: its name relative to the server and the server (null: a local file, ServerName from the record). */
+export interface BlobName {
+  readonly blob: string;
+  readonly server: string | null;
+}
+
+/**
+ * Sets ServerName (of the blob path) and SourceBlob (relative to the server), which together name
+ * the blob, SourceOffset, RecordId, InvalidUtf8 (true or null) and EventTime (only where Log
+ * Analytics would replace TimeGenerated, eventTimeNeeded) on the rows of one line. `name` is
+ * computed once per blob (serverRelativeBlobName, serverNameOfPath).
+ */
+export function stampRows(rows: PgAuditRow[], source: LineSource, name: BlobName, offset: number, invalidUtf8: boolean, sendsAt: number): void {
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
-    row.SourceBlob = source.blob;
+    if (name.server !== null) row.ServerName = name.server;
+    row.SourceBlob = name.blob;
     row.SourceOffset = offset;
     row.RecordId = recordId(source, offset, i);
-    row.InvalidUtf8 = invalidUtf8;
+    if (invalidUtf8) row.InvalidUtf8 = true;
+    row.EventTime = row.TimeGenerated !== null && eventTimeNeeded(row.TimeGenerated, sendsAt) ? row.TimeGenerated : null;
   }
 }
 
 /**
- * Stable row id: hex SHA-256 of the blob's identity, name, byte offset and the row's index within
- * its line. The same bytes of the same blob give the same id on every read (so re-shipped rows
- * are removable in KQL); a replaced blob's rows get other ids than the old blob's.
+ * Log Analytics replaces a TimeGenerated more than 2 days before the time received, or more than
+ * 1 day after it, with the time received (MicrosoftDocs/azure-monitor-docs
+ * articles/azure-monitor/logs/log-standard-columns.md, "TimeGenerated"). EventTime keeps the event
+ * time on exactly those rows, with 12 hours of margin for retries, the run budget and clock skew:
+ * rows are made just before they are sent (a re-read makes them again; replay re-checks,
+ * withEventTimeFor).
+ */
+export const EVENT_TIME_PAST_MS = 36 * 3_600_000;
+export const EVENT_TIME_FUTURE_MS = 12 * 3_600_000;
+
+export function eventTimeNeeded(timeGenerated: string, sendsAt: number): boolean {
+  const t = Date.parse(timeGenerated);
+  return Number.isFinite(t) && (sendsAt - t > EVENT_TIME_PAST_MS || t - sendsAt > EVENT_TIME_FUTURE_MS);
+}
+
+/**
+ * Stable row id: 128 bits (22 base64url characters) of the SHA-256 of the blob's identity, full
+ * name, byte offset and the row's index within its line. The same bytes of the same blob give the
+ * same id on every read (so re-shipped rows are removable in KQL); a replaced blob's rows get
+ * other ids than the old blob's. 128 bits: a collision among 10^12 rows has odds ~10^-15.
  */
 export function recordId(source: LineSource, offset: number, index: number): string {
-  return hash('sha256', source.identity === null ? `${source.blob}\n${offset}\n${index}` : `${source.identity}\n${source.blob}\n${offset}\n${index}`);
+  const digest = hash('sha256', source.identity === null ? `${source.blob}\n${offset}\n${index}` : `${source.identity}\n${source.blob}\n${offset}\n${index}`, 'buffer');
+  return digest.subarray(0, 16).toString('base64url');
 }

@@ -21,7 +21,8 @@ const MAX_QUEUED_PIECES = 4;
 const PIECE_BYTES = 1 << 20;
 
 export interface RangeWorkerData {
-  readonly pipeline: PipelineOptions;
+  /** The pipeline's options but its clock (a function cannot cross threads; the worker uses its own, Date.now). */
+  readonly pipeline: Omit<PipelineOptions, 'sendsAt'>;
   readonly sessions: SessionTableSnapshot;
   readonly range: RangeOptions;
 }
@@ -63,8 +64,14 @@ async function* pieces(chunks: AsyncIterable<Uint8Array>, free: ArrayBuffer[]): 
  * release() to call once its requests are sent. When the generator ends, early or not, the
  * pipeline's state is that of the last flush it gave.
  */
+function withoutClock(o: PipelineOptions): Omit<PipelineOptions, 'sendsAt'> {
+  const copy: Record<string, unknown> = { ...o };
+  delete copy.sendsAt;
+  return copy as unknown as Omit<PipelineOptions, 'sendsAt'>;
+}
+
 export async function* threadedRangeFlushes(chunks: AsyncIterable<Uint8Array>, pipeline: AuditPipeline, range: RangeOptions): AsyncGenerator<RangeFlush, RangeEnd> {
-  const data: RangeWorkerData = { pipeline: pipeline.options, sessions: pipeline.snapshot().sessions, range };
+  const data: RangeWorkerData = { pipeline: withoutClock(pipeline.options), sessions: pipeline.snapshot().sessions, range };
   // Young objects (a line's text, record and row) die within the line; 32 MB of young space
   // keeps them from being promoted. Old space holds the session table (docs/performance.md).
   const worker = new Worker(workerScript('range-worker.js', import.meta.url, 'src/ship'), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 32, maxOldGenerationSizeMb: 256 } });

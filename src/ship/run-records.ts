@@ -13,7 +13,7 @@ import type { RunError } from '../errors/run-error.js';
 import { packageRoot } from '../package-root.js';
 import type { PipelineStats } from '../pipeline/stats.js';
 import { emptyRunRecord, type RunRecord, type Trigger } from '../run-record-schema.js';
-import { serverNameOfPath } from '../state/blob-path.js';
+import { parseBlobPath, resourceIdOfPath, serverNameOfPath, serverRelativeBlobName } from '../state/blob-path.js';
 import type { LogsIngestionSink, SendOptions } from './logs-ingestion-sink.js';
 import type { PlanStats } from './plan.js';
 import { serializeRow } from './serialized-rows.js';
@@ -46,10 +46,15 @@ function counts(stats: PipelineStats): Pick<RunRecord, 'RowsDropped' | 'RowsFilt
   return { RowsDropped: stats.dropped, RowsFiltered: stats.filtered, RowsFilteredByRule: stats.filteredByRule, RowsUnparsed: stats.rows.UNPARSED, RowsByEventType: byType };
 }
 
+/** ServerName, ServerResourceId and the server-relative SourceBlob of a blob (its server path: parseBlobPath's, unless given). */
+export function blobFields(blob: string, serverPath: string = parseBlobPath(blob).serverPath): Pick<RunRecord, 'ServerName' | 'ServerResourceId' | 'SourceBlob'> {
+  return { ServerName: serverNameOfPath(serverPath) || null, ServerResourceId: resourceIdOfPath(serverPath), SourceBlob: serverRelativeBlobName(blob) };
+}
+
 /** An error record: a failure or a notice, its message redacted (it may quote what it read). */
 export function errorRecord(info: RunInfo, at: string, e: Pick<RunError, 'server' | 'code' | 'message' | 'hint'>, blob: string | null = null): RunRecord {
   const text = e.hint ? `${e.message} (${e.hint})` : e.message;
-  return { ...baseRecord(info, 'error', at), ServerName: e.server ? serverNameOfPath(e.server) || null : null, SourceBlob: blob, ErrorCode: e.code, ErrorMessage: redactor.redact(text).text.slice(0, 32_000) };
+  return { ...baseRecord(info, 'error', at), ServerName: e.server ? serverNameOfPath(e.server) || null : null, ServerResourceId: e.server ? resourceIdOfPath(e.server) : null, SourceBlob: blob === null ? null : serverRelativeBlobName(blob), ErrorCode: e.code, ErrorMessage: redactor.redact(text).text.slice(0, 32_000) };
 }
 
 /** The run records of a run (blob records in the order they were written, then errors, then the heartbeat). */
@@ -58,8 +63,7 @@ export function runRecordsOf(summary: SweepSummary, plan: PlanStats | null, info
   for (const r of summary.ranges) {
     records.push({
       ...baseRecord(info, 'blob', at),
-      ServerName: serverNameOfPath(r.server) || null,
-      SourceBlob: r.blob,
+      ...blobFields(r.blob, r.server),
       StartOffset: r.start,
       EndOffset: r.end,
       BlobLength: r.length,

@@ -2,6 +2,7 @@
 // them into requests; rows read from a blob are encoded straight into request bytes there).
 // (The SDK's upload() would serialise every row twice more: once to size its own chunks and
 // once for the body — docs/performance.md.)
+import { eventTimeNeeded } from '../pipeline/row-builder.js';
 
 import { LOGS_INGESTION_LIMITS } from '../service-limits.js';
 
@@ -19,6 +20,17 @@ export function serializeRow(row: object): SerializedRow {
   const json = JSON.stringify(row);
   const offset = (row as { SourceOffset?: unknown }).SourceOffset;
   return { json, offset: typeof offset === 'number' ? offset : null };
+}
+
+/**
+ * A dead-lettered PgAudit_CL row sent again (replay), possibly days after it was made: EventTime
+ * set when Log Analytics would now replace its TimeGenerated (eventTimeNeeded); else unchanged.
+ */
+export function withEventTime(row: SerializedRow, sendsAt: number): SerializedRow {
+  const r = JSON.parse(row.json) as { TimeGenerated?: unknown; EventTime?: unknown };
+  if ((r.EventTime !== null && r.EventTime !== undefined) || typeof r.TimeGenerated !== 'string' || !eventTimeNeeded(r.TimeGenerated, sendsAt)) return row;
+  r.EventTime = r.TimeGenerated;
+  return serializedLine(JSON.stringify(r), row.offset);
 }
 
 /** A dead-lettered or replayed line, sent again exactly as it was. */

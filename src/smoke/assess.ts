@@ -4,6 +4,7 @@
 // them with Kusto.Language against both tables).
 import { RUN_TABLE_NAME } from '../run-record-schema.js';
 import { TABLE_NAME } from '../schema.js';
+import { serverRelativeBlobName } from '../state/blob-path.js';
 import type { Canary } from './canary.js';
 
 /** A KQL string literal (the canary's names are [a-z0-9_-], but quote properly anyway). */
@@ -25,7 +26,8 @@ export function rowsQuery(c: Canary): string {
 export function runRecordsQuery(c: Canary): string {
   return [
     RUN_TABLE_NAME,
-    `| where ServerName == ${kqlString(c.serverName)} or SourceBlob == ${kqlString(c.blobName)}`,
+    // SourceBlob is relative to the server (src/schema.ts): the server name says which server.
+    `| where ServerName == ${kqlString(c.serverName)}`,
     '| project RecordType, SourceBlob, EndOffset, RowsShipped, RowsDeadLettered, RowsFiltered, ErrorCode, ErrorMessage',
   ].join('\n');
 }
@@ -79,7 +81,7 @@ export function assess(o: Observation, canary: Pick<Canary, 'blobName'>, length:
     if (r.marked && r.eventType === 'AUDIT') markedAudit += r.rows;
   }
   const rowsFound = Object.values(byEventType).reduce((a, b) => a + b, 0);
-  const blobRecords = o.runRecords.filter((r) => r.recordType === 'blob' && r.sourceBlob === canary.blobName);
+  const blobRecords = o.runRecords.filter((r) => r.recordType === 'blob' && r.sourceBlob === serverRelativeBlobName(canary.blobName));
   const sum = (f: (r: RunRecordSeen) => number | null): number => blobRecords.reduce((n, r) => n + (f(r) ?? 0), 0);
   const [rowsShipped, rowsFiltered, rowsDeadLettered] = [sum((r) => r.rowsShipped), sum((r) => r.rowsFiltered), sum((r) => r.rowsDeadLettered)];
   const runRecordComplete = blobRecords.some((r) => (r.endOffset ?? 0) >= length);

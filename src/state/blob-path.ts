@@ -35,6 +35,22 @@ export function mayStillGrow(path: DiagnosticBlobPath, now: Date, lookbackMs: nu
   return now.getTime() < path.hourStart.getTime() + 3_600_000 + lookbackMs;
 }
 
+/**
+ * The blob's name relative to its server path (`y=YYYY/m=MM/d=DD/h=HH/m=00/PT1H.json`), what rows
+ * and run records carry as SourceBlob: the server path is named once per server (ServerName; the
+ * run records' ServerResourceId). A name without the hourly layout (a local file) is kept whole.
+ */
+export function serverRelativeBlobName(name: string): string {
+  const p = parseBlobPath(name);
+  return p.hourStart ? name.slice(p.serverPath.length) : name;
+}
+
+/** `resourceId=/SUBSCRIPTIONS/…/FLEXIBLESERVERS/<name>/` (a server path) → the resource id, or null. */
+export function resourceIdOfPath(serverPath: string): string | null {
+  const m = /(?:^|\/)resourceId=(\/SUBSCRIPTIONS\/.+?)\/*$/i.exec(serverPath);
+  return m ? m[1]! : null;
+}
+
 /** The last path segment of the server path, lower-case (the server name). */
 export function serverNameOfPath(serverPath: string): string {
   const parts = serverPath.split('/').filter((p) => p !== '');

@@ -2,7 +2,7 @@
 // bytesByEventType are checked against the NDJSON parse writes (each line's UTF-8 size), split by
 // the documented rule written out here independently of src/tiering.ts (docs/deploy.md "Tiered
 // cost": session-audit rows of a bulk class by a known user who is not privileged go to the bulk table).
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -29,6 +29,17 @@ interface Row {
   UserName: string | null;
 }
 
+interface Billed {
+  bytesByTable: Record<string, number>;
+  total: number;
+  sourceRecords: number;
+  byInput: unknown[];
+  ratioToPGSQLServerLogs: number;
+  sourceTables: { PGSQLServerLogs: number; AzureDiagnostics: number };
+  assumptions: string[];
+  monthly: { eventsPerMonth: number; usdPerMonth: Record<string, number> };
+}
+
 describe('parse --summary json: the cost split', () => {
   it.each([
     { name: 'the default rule', args: [], bulk: ['READ', 'WRITE'], privileged: [] as string[] },
@@ -53,6 +64,33 @@ describe('parse --summary json: the cost split', () => {
     // The fixtures hold both kinds, so the split is not trivially all on one side.
     expect(expected.table.PgAudit_CL).toBeGreaterThan(0);
     expect(expected.table.PgAuditBulk_CL).toBeGreaterThan(0);
+  });
+
+  it('billed: the documented rule over the written rows, beside PGSQLServerLogs and AzureDiagnostics of the same records, priced per plan', async () => {
+    const r = await parse(['--summary', 'json', '--monthly-events', '1000000', ...files]);
+    expect(r.code).toBe(0);
+    const billed = (JSON.parse(r.stderr.trim().split('\n').at(-1)!) as { billed: Billed }).billed;
+    // Written out independently: TenantId (36) + each non-null value's text; datetimes 28.
+    let rows = 0;
+    for (const line of r.stdout.split('\n').filter(Boolean)) {
+      const row = JSON.parse(line) as Record<string, unknown>;
+      rows += 36;
+      for (const [k, v] of Object.entries(row)) {
+        if (v === null) continue;
+        rows += k === 'TimeGenerated' || k === 'EventTime' ? 28 : Buffer.byteLength(typeof v === 'string' ? v : JSON.stringify(v));
+      }
+    }
+    expect(billed.bytesByTable.PgAudit_CL! + billed.bytesByTable.PgAuditBulk_CL!).toBe(rows);
+    expect(billed.total).toBe(rows + billed.bytesByTable.PgAuditIngest_CL!);
+    expect(billed.bytesByTable.PgAuditIngest_CL).toBeGreaterThan(0);
+    const manifest = JSON.parse(readFileSync(join(FIXTURES, '..', 'manifest.json'), 'utf8')) as { styles: Record<string, { records: number }> };
+    expect(billed.sourceRecords).toBe(manifest.styles['azure-default']!.records);
+    expect(billed.byInput).toHaveLength(2);
+    expect(billed.ratioToPGSQLServerLogs).toBeCloseTo(billed.total / billed.sourceTables.PGSQLServerLogs, 3);
+    expect(billed.assumptions.length).toBeGreaterThan(3);
+    expect(billed.monthly.eventsPerMonth).toBe(1000000);
+    expect(Object.keys(billed.monthly.usdPerMonth)).toEqual(['ours_allAnalytics', 'ours_tieredToBasic', 'ours_tieredToAuxiliary', 'PGSQLServerLogs_analytics', 'PGSQLServerLogs_basic', 'AzureDiagnostics_analytics']);
+    expect(billed.monthly.usdPerMonth.ours_tieredToBasic).toBeLessThan(billed.monthly.usdPerMonth.ours_allAnalytics!);
   });
 
   it('refuses a class that cannot be routed, naming the choices', async () => {

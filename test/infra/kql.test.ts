@@ -196,14 +196,16 @@ describe('PgAuditCompleteness()', () => {
       [
         ['SourceBlob', 'string'], ['ServerName', 'string'], ['Problem', 'string'], ['Shipped', 'long'], ['Arrived', 'long'], ['DeadLetteredOutstanding', 'long'],
         ['LiveShipped', 'long'], ['Replayed', 'long'], ['DeadLettered', 'long'], ['RefusedAgain', 'long'], ['Filtered', 'long'], ['Ranges', 'long'],
-        ['FirstByte', 'long'], ['LastByte', 'long'], ['LastShipped', 'datetime'],
+        ['FirstByte', 'long'], ['LastByte', 'long'], ['LastShipped', 'datetime'], ['ServerResourceId', 'string'],
       ].map(([name, type]) => ({ name, type })),
     );
   });
 
   it('counts arrived rows exactly (no dcount estimate) and reads both tables', () => {
     expect(body.replace(/\/\/.*$/gm, '')).not.toMatch(/\bdcount(if)?\s*\(/);
-    expect(body).toMatch(/\| summarize by SourceBlob, RecordId, SourceOffset\n/);
+    // A blob is its server and its server-relative name (rows and run records carry both).
+    expect(body).toMatch(/\| summarize by ServerName, SourceBlob, RecordId, SourceOffset\n/);
+    expect(body).toMatch(/join kind=inner Windows on ServerName, SourceBlob\n/);
     for (const table of [TABLE_NAME, RUN_TABLE_NAME]) expect(body).toContain(table);
     // Without the run-records table (or with a misspelt column) the check fails: it really resolves names.
     expect(errorsOf(checkKql(call, { [TABLE_NAME]: COLUMNS })).length).toBeGreaterThan(0);

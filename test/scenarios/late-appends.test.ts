@@ -15,6 +15,7 @@ import { requireOrSkip } from '../helpers/tools.js';
 import { TEST_RULE_ID } from '../support/stack.js';
 import { append, appendBlob, cliEnv, LOGS, scenario, shipListed, stackPerFile, sweepLive } from './harness.js';
 import { bytesOf, hourBlob, serverPath, SessionScript } from './workload.js';
+import { parseBlobPath, serverNameOfPath, serverRelativeBlobName } from '../../src/state/blob-path.js';
 
 const stack = stackPerFile();
 const SAMPLE = path.resolve(import.meta.dirname, '../../../shared/samples/azure-flexible-postgresqllogs-PT1H.json');
@@ -28,7 +29,10 @@ async function truthOf(bytes: Buffer, blob: string): Promise<{ offset: number; t
   return rows.map((r) => ({ offset: r.SourceOffset!, type: r.EventType! }));
 }
 
-const rowsOf = (blob: string) => stack.ingestion.accepted.filter((r) => r.SourceBlob === blob);
+// Rows and run records name a blob by its server and its name relative to the server.
+const sameBlob = (r: { ServerName?: unknown; SourceBlob?: unknown }, blob: string): boolean =>
+  r.SourceBlob === serverRelativeBlobName(blob) && r.ServerName === serverNameOfPath(parseBlobPath(blob).serverPath);
+const rowsOf = (blob: string) => stack.ingestion.accepted.filter((r) => sameBlob(r, blob));
 
 describe('late appends', () => {
   it('a past hour blob that grows in three steps, cut mid-line, arrives exactly once with no UNPARSED row (the CLI, as a user runs it)', async (ctx) => {
@@ -61,7 +65,7 @@ describe('late appends', () => {
     const truth = await truthOf(bytes, name);
     expect(arrived.map((r) => ({ offset: r.SourceOffset, type: r.EventType }))).toEqual(truth);
     // Every byte came after the hour: the run records count all of it as late.
-    const records = stack.ingestion.acceptedOn(RUN_STREAM_NAME).filter((r) => r.SourceBlob === name && r.RecordType === 'blob');
+    const records = stack.ingestion.acceptedOn(RUN_STREAM_NAME).filter((r) => sameBlob(r, name) && r.RecordType === 'blob');
     expect(records.reduce((n, r) => n + (r.LateBytes as number), 0)).toBe(bytes.length);
     expect(records.reduce((n, r) => n + (r.RowsShipped as number), 0)).toBe(truth.length);
   });

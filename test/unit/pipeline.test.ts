@@ -172,8 +172,11 @@ describe('AuditPipeline', () => {
     for (const r of rows) expect(Object.keys(r)).toEqual(COLUMN_NAMES);
     const [gap, auditRow] = rows.slice(-2);
     expect(gap!.SourceOffset).toBe(auditRow!.SourceOffset);
-    expect(gap!.RecordId).toBe(hash('sha256', `c/PT1H.json\n${gap!.SourceOffset}\n0`));
-    expect(auditRow!.RecordId).toBe(hash('sha256', `c/PT1H.json\n${auditRow!.SourceOffset}\n1`));
+    // 128 bits of the SHA-256, base64url (22 characters).
+    const id = (text: string): string => hash('sha256', text, 'buffer').subarray(0, 16).toString('base64url');
+    expect(gap!.RecordId).toBe(id(`c/PT1H.json\n${gap!.SourceOffset}\n0`));
+    expect(auditRow!.RecordId).toBe(id(`c/PT1H.json\n${auditRow!.SourceOffset}\n1`));
+    expect(auditRow!.RecordId).toMatch(/^[A-Za-z0-9_-]{22}$/);
   });
 
   it('carries sessions to the next blob through a snapshot', async () => {

@@ -61,7 +61,7 @@ describe('bytes that are not UTF-8', () => {
     const badLine = Buffer.from(bad.toString('latin1').replace(/"}}$/, ''), 'latin1');
     const text = Buffer.concat([Buffer.from(good + '\n'), badLine, Buffer.from('\n')]);
     const { rows, pipeline } = await rowsOf(text);
-    expect(rows.map((r) => r.InvalidUtf8)).toEqual([false, true]);
+    expect(rows.map((r) => r.InvalidUtf8)).toEqual([null, true]);
     expect(pipeline.stats.invalidUtf8Lines).toBe(1);
   });
 });

@@ -17,6 +17,7 @@ import { KqlEval, type TRow, type Value } from '../detections/kql-eval.js';
 import { INFRA } from '../infra/bicep.js';
 import { rowsOf } from '../helpers/run-pipeline.js';
 import { checkKql, errorsOf } from '../helpers/kusto.js';
+import { serverRelativeBlobName } from '../../src/state/blob-path.js';
 
 const AT = new Date('2026-12-08T01:17:42.123Z');
 const canary = createCanary('0123456789', AT, '9.9.9');
@@ -88,7 +89,8 @@ describe('the queries', () => {
 describe('assess', () => {
   const expected = { CONNECT: 1, AUDIT: 3, DISCONNECT: 1 };
   const length = canary.bytes.length;
-  const blobRecord = (over: Partial<RunRecordSeen> = {}): RunRecordSeen => ({ recordType: 'blob', sourceBlob: canary.blobName, endOffset: length, rowsShipped: 5, rowsDeadLettered: 0, rowsFiltered: 0, errorCode: null, errorMessage: null, ...over });
+  // Run records hold SourceBlob relative to the server, as the app writes them.
+  const blobRecord = (over: Partial<RunRecordSeen> = {}): RunRecordSeen => ({ recordType: 'blob', sourceBlob: serverRelativeBlobName(canary.blobName), endOffset: length, rowsShipped: 5, rowsDeadLettered: 0, rowsFiltered: 0, errorCode: null, errorMessage: null, ...over });
   const allRows = [
     { eventType: 'CONNECT', marked: false, rows: 1 },
     { eventType: 'AUDIT', marked: true, rows: 3 },
