@@ -15,7 +15,7 @@
 // the other failures are. `pgaudit-ingest status` counts the poison queue.
 import type { InvocationContext } from '@azure/functions';
 import { runErrorOf } from '../errors/run-error.js';
-import { parseBlobPath } from '../state/blob-path.js';
+import { parseBlobPath } from '../read/blob-path.js';
 import { LEASE_SECONDS } from '../state/state-store.js';
 import { errorRecord, newRunInfo, sendRunRecords } from '../ship/run-records.js';
 import type { ServerMessage } from '../ship/server-message.js';

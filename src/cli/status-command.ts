@@ -15,7 +15,7 @@ import { POISON_SUFFIX } from '../ship/server-queue.js';
 import { completeSettings } from '../config/settings.js';
 import { StateStore, type ListedMarker } from '../state/state-store.js';
 import type { BlobCheckpoint } from '../state/documents.js';
-import { parseBlobPath } from '../state/blob-path.js';
+import { parseBlobPath } from '../read/blob-path.js';
 import { replaced } from '../ship/plan.js';
 import { STORAGE_KEYS } from '../config/settings-model.js';
 import { resolveCliSettings } from './cli-settings.js';

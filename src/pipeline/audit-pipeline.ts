@@ -17,7 +17,7 @@ import type { Line } from '../read/line-splitter.js';
 import type { PgAuditRow } from '../schema.js';
 import { pipelineOptions, type PipelineOptions } from './options.js';
 import { gapRow, recordRow, serverNameOf, setText, stampRows, unparsedRow, type LineSource, type TextPolicy } from './row-builder.js';
-import { parseBlobPath, serverNameOfPath, serverRelativeBlobName } from '../state/blob-path.js';
+import { parseBlobPath, serverNameOfPath, serverRelativeBlobName } from '../read/blob-path.js';
 import { countDropped, emptyStats, type PipelineStats } from './stats.js';
 
 /**

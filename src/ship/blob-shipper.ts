@@ -8,7 +8,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import type { AuditPipeline } from '../pipeline/audit-pipeline.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../read/line-splitter.js';
 import { addStats, emptyStats, type PipelineStats } from '../pipeline/stats.js';
-import { parseBlobPath } from '../state/blob-path.js';
+import { parseBlobPath } from '../read/blob-path.js';
 import { MARKER_VERSION, type BlobCheckpoint } from '../state/documents.js';
 import { statusOf } from '../state/read-text.js';
 import type { ServerLease } from '../state/server-lease.js';

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ContainerClient } from '@azure/storage-blob';
 import { LineSplitter } from '../read/line-splitter.js';
-import { parseBlobPath, serverNameOfPath } from '../state/blob-path.js';
+import { parseBlobPath, serverNameOfPath } from '../read/blob-path.js';
 import { DEAD_LETTER_VERSION, readDeadLetterHeader, type DeadLetterHeader } from '../state/documents.js';
 import { StateDocumentError } from '../state/state-document-error.js';
 import { serializedLine, type SerializedRow } from './serialized-rows.js';

@@ -3,7 +3,7 @@
 // and day prefix) with the checkpoints, and plans only blobs that grew, are new, were replaced,
 // or left the lookback (to be closed). A blob whose length is unchanged is never downloaded.
 import type { ContainerClient } from '@azure/storage-blob';
-import { hourlyBlobName, parseBlobPath } from '../state/blob-path.js';
+import { hourlyBlobName, parseBlobPath } from '../read/blob-path.js';
 import type { BlobCheckpoint } from '../state/documents.js';
 import { readServerState } from '../state/documents.js';
 import { readBlobText } from '../state/read-text.js';

@@ -13,7 +13,7 @@ import type { RunError } from '../errors/run-error.js';
 import { packageRoot } from '../package-root.js';
 import type { PipelineStats } from '../pipeline/stats.js';
 import { emptyRunRecord, type RunRecord, type Trigger } from '../run-record-schema.js';
-import { parseBlobPath, resourceIdOfPath, serverNameOfPath, serverRelativeBlobName } from '../state/blob-path.js';
+import { parseBlobPath, resourceIdOfPath, serverNameOfPath, serverRelativeBlobName } from '../read/blob-path.js';
 import type { LogsIngestionSink, SendOptions } from './logs-ingestion-sink.js';
 import type { PlanStats } from './plan.js';
 import { serializeRow } from './serialized-rows.js';

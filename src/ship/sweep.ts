@@ -7,7 +7,7 @@ import { runErrorOf, type RunError } from '../errors/run-error.js';
 import { AuditPipeline } from '../pipeline/audit-pipeline.js';
 import type { PipelineOptions } from '../pipeline/options.js';
 import { addStats, emptyStats, totalRows, type PipelineStats } from '../pipeline/stats.js';
-import { parseBlobPath } from '../state/blob-path.js';
+import { parseBlobPath } from '../read/blob-path.js';
 import type { StateNotice } from '../state/server-lease.js';
 import { shipBlob, type BlobShipResult, type RangeReport, type ShipDeps } from './blob-shipper.js';
 import { IngestionError } from './ingestion-error.js';

@@ -4,7 +4,7 @@
 // them with Kusto.Language against both tables).
 import { RUN_TABLE_NAME } from '../run-record-schema.js';
 import { TABLE_NAME } from '../schema.js';
-import { serverRelativeBlobName } from '../state/blob-path.js';
+import { serverRelativeBlobName } from '../read/blob-path.js';
 import type { Canary } from './canary.js';
 
 /** A KQL string literal (the canary's names are [a-z0-9_-], but quote properly anyway). */

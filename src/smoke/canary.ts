@@ -7,7 +7,7 @@
 // marker the queries look for). Pure: no I/O; the expected rows come from the project's own pipeline.
 import { AuditPipeline } from '../pipeline/audit-pipeline.js';
 import { chunkRows } from '../pipeline/chunk-rows.js';
-import { hourlyBlobName } from '../state/blob-path.js';
+import { hourlyBlobName } from '../read/blob-path.js';
 
 export const SMOKE_SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
 export const SMOKE_RESOURCE_GROUP = 'PGAUDIT-SMOKE-TEST';

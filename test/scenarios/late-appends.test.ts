@@ -15,7 +15,7 @@ import { requireOrSkip } from '../helpers/tools.js';
 import { TEST_RULE_ID } from '../support/stack.js';
 import { append, appendBlob, cliEnv, LOGS, scenario, shipListed, stackPerFile, sweepLive } from './harness.js';
 import { bytesOf, hourBlob, serverPath, SessionScript } from './workload.js';
-import { parseBlobPath, serverNameOfPath, serverRelativeBlobName } from '../../src/state/blob-path.js';
+import { parseBlobPath, serverNameOfPath, serverRelativeBlobName } from '../../src/read/blob-path.js';
 
 const stack = stackPerFile();
 const SAMPLE = path.resolve(import.meta.dirname, '../../../shared/samples/azure-flexible-postgresqllogs-PT1H.json');

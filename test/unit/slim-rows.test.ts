@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { eventTimeNeeded } from '../../src/pipeline/row-builder.js';
 import { blobFields } from '../../src/ship/run-records.js';
 import { serializeRow, withEventTime } from '../../src/ship/serialized-rows.js';
-import { resourceIdOfPath, serverRelativeBlobName } from '../../src/state/blob-path.js';
+import { resourceIdOfPath, serverRelativeBlobName } from '../../src/read/blob-path.js';
 import { COLUMN_NAMES } from '../../src/schema.js';
 import { azureLine, defaultPrefix } from '../helpers/azure-record.js';
 import { rowsOf } from '../helpers/run-pipeline.js';

@@ -12,12 +12,12 @@ import { COLUMNS, TABLE_NAME } from '../../src/schema.js';
 import { assess, kqlString, rowsQuery, runRecordsQuery, type RunRecordSeen } from '../../src/smoke/assess.js';
 import { parseDotenv } from '../../src/smoke/azd-env.js';
 import { createCanary, expectedRows, SMOKE_SUBSCRIPTION } from '../../src/smoke/canary.js';
-import { parseBlobPath } from '../../src/state/blob-path.js';
+import { parseBlobPath } from '../../src/read/blob-path.js';
 import { KqlEval, type TRow, type Value } from '../detections/kql-eval.js';
 import { INFRA } from '../infra/bicep.js';
 import { rowsOf } from '../helpers/run-pipeline.js';
 import { checkKql, errorsOf } from '../helpers/kusto.js';
-import { serverRelativeBlobName } from '../../src/state/blob-path.js';
+import { serverRelativeBlobName } from '../../src/read/blob-path.js';
 
 const AT = new Date('2026-12-08T01:17:42.123Z');
 const canary = createCanary('0123456789', AT, '9.9.9');
