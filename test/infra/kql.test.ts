@@ -214,13 +214,14 @@ describe('PgAuditCompleteness()', () => {
 });
 
 describe('KQL in the documentation', () => {
-  // The snippets a reader pastes: README.md and docs/deploy.md, with the workspace functions declared.
+  // The snippets a reader pastes, in every page of the documentation, with the workspace functions declared.
   // The functions a deployment can hold, those that others call (vim* for ASim*) first.
   const declarations = Object.entries(FUNCTION_PARAMETERS)
     .sort(([, a], [, b]) => Number(a.uses !== undefined) - Number(b.uses !== undefined))
     .map(([file, f]) => `let ${f.alias} = (${f.parameters}) {\n${text(file)}\n};`)
     .join('\n');
-  const snippets = ['README.md', 'docs/deploy.md'].flatMap((doc) =>
+  const pages = ['README.md', 'CONTRIBUTING.md', ...readdirSync(path.join(INFRA, '..', 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  const snippets = pages.flatMap((doc) =>
     [...readFileSync(path.join(INFRA, '..', doc), 'utf8').matchAll(/```kusto\n([\s\S]*?)```/g)].map((m, i) => ({ name: `${doc} #${i + 1}`, kql: m[1]!.replace(/^ {3}/gm, '') })),
   );
 
