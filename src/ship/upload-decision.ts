@@ -6,7 +6,7 @@
 //   408 / 429 / 5xx / network / timeout / no token, budget left → Retry after a delay
 //   the same once the attempts or the run's time budget are spent → Stop (nothing is
 //                                                dead-lettered, the checkpoint stays, the next
-//                                                run resumes exactly once)
+//                                                run resumes from it)
 //   any other refusal (400, a single row over the size limit)  → DeadLetter: the service
 //                                                refused these rows as invalid
 import { retryDelay, type RetryPolicy } from './retry-policy.js';
