@@ -24,6 +24,8 @@ export interface RuleCase {
   readonly quiet?: Record<string, number>;
   /** baseline rules: the row the detection window starts at. */
   readonly windowStartsAt?: Selector;
+  /** let lines every run of the case sets (e.g. a change window placed around the fixture hours). */
+  readonly lets?: Record<string, string>;
 }
 
 const dba = (Statement: RegExp, more: Selector = {}): Selector => ({ UserName: 'dba', EventType: 'AUDIT', Statement, ...more });
