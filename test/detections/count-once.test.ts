@@ -4,7 +4,7 @@
 // threshold set just past what the rows did stays quiet when they arrive twice. The rules keep one
 // row per RecordId (`summarize arg_max(TimeGenerated, *) by RecordId`) before they count; dcount()
 // would be an estimate, and a rule that returns rows would return each twice.
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment -- evaluated ARM JSON is untyped */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access -- evaluated ARM JSON is untyped */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
