@@ -94,6 +94,22 @@ type detectionSettings = {
     @description('Rows of one DELETE or UPDATE (default 1000).')
     rowsThreshold: int?
   }?
+  injectionProbe: {
+    enabled: bool?
+    excludedUsers: string[]?
+    @minValue(2)
+    @description('Distinct SQLSTATEs within 5 seconds that fire (default 3).')
+    minStates: int?
+    @description('Days of baseline before the window whose error states do not count (default 1; a log search alert reads at most two days).')
+    baselineDays: (1 | 2)?
+  }?
+  destructiveStatement: {
+    enabled: bool?
+    excludedUsers: string[]?
+    @minValue(1)
+    @description('Rows of one DELETE or UPDATE that fire whatever its WHERE (default 1000; needs pgaudit.log_rows). The change window and migration users are the deployment\'s changeWindowStartHour, changeWindowEndHour and ddlUsers.')
+    rowsThreshold: int?
+  }?
   sqlInjectionRecon: {
     enabled: bool?
     @description('Applications never reported (interactive tools).')

@@ -308,6 +308,7 @@ module detectionRules 'modules/detections.bicep' = {
   params: {
     location: location, tags: tags, rulePrefix: '${abbrs.insightsScheduledQueryRules}pgaudit-', ruleSuffix: '-${resourceToken}'
     workspaceId: workspace.outputs.workspaceId, actionGroupId: alerting.outputs.actionGroupId, settings: detections
+    changeWindowStartHour: changeWindowStartHour, changeWindowEndHour: changeWindowEndHour, migrationUsers: ddlUsers
   }
 }
 

@@ -13,6 +13,10 @@ param ruleSuffix string
 param workspaceId string
 param actionGroupId string
 param settings detectionSettings
+@description('The change window (UTC hours, start inclusive, end exclusive) and the users allowed to run DDL in it: main.bicep\'s changeWindowStartHour, changeWindowEndHour and ddlUsers (the DDL alert has the same).')
+param changeWindowStartHour int
+param changeWindowEndHour int
+param migrationUsers string[]
 
 /** A header field of a detection file (`// Severity: 1`). */
 func header(kql string, field string) string => trim(split(split(kql, '// ${field}: ')[1], '\n')[0])
@@ -33,6 +37,7 @@ var byClient = { name: 'ClientHost', operator: 'Include', values: ['*'] }
 // before it (overrideQueryTimeRange; a log search alert reads at most two days).
 var fast = { frequency: 'PT5M', window: 'PT15M', days: 0 }
 var firstSeenDays = s.?firstSeenAccess.?baselineDays ?? 2
+var probeDays = s.?injectionProbe.?baselineDays ?? 1
 var bulkDays = s.?bulkReadBaseline.?baselineDays ?? 2
 var rules = [
   { name: 'audit-tampering', alias: 'AuditTampering', on: s.?auditTampering.?enabled ?? true, timing: fast, dims: [byServer, byUser]
@@ -80,6 +85,14 @@ var rules = [
   { name: 'sql-injection-recon', alias: 'SqlInjectionRecon', on: s.?sqlInjectionRecon.?enabled ?? true, timing: fast, dims: [byServer, byUser]
     query: withLets(loadTextContent('../kql/detect-sql-injection-recon.kql'), {
       ExcludedApplications: list(s.?sqlInjectionRecon.?excludedApplications ?? []), Threshold: string(s.?sqlInjectionRecon.?threshold ?? 10) }) }
+  // Every 5 minutes over the last 15, reading the baseline day(s) before (overrideQueryTimeRange).
+  { name: 'injection-probe', alias: 'InjectionProbe', on: s.?injectionProbe.?enabled ?? true, timing: { frequency: 'PT5M', window: 'PT15M', days: probeDays }, dims: [byServer, byUser, byClient]
+    query: withLets(loadTextContent('../kql/detect-injection-probe.kql'), {
+      ExcludedUsers: list(s.?injectionProbe.?excludedUsers ?? []), MinStates: string(s.?injectionProbe.?minStates ?? 3), Baseline: '${probeDays}d' }) }
+  { name: 'destructive-statement', alias: 'DestructiveStatement', on: s.?destructiveStatement.?enabled ?? true, timing: fast, dims: [byServer, byUser]
+    query: withLets(loadTextContent('../kql/detect-destructive-statement.kql'), {
+      ExcludedUsers: list(s.?destructiveStatement.?excludedUsers ?? []), RowsThreshold: string(s.?destructiveStatement.?rowsThreshold ?? 1000)
+      ChangeWindowStartHour: string(changeWindowStartHour), ChangeWindowEndHour: string(changeWindowEndHour), MigrationUsers: list(migrationUsers) }) }
 ]
 
 resource detections 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [

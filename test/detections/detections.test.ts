@@ -32,6 +32,15 @@ describe.each(CASES)('detect-$rule ($checked)', (c) => {
 
 });
 
+describe.each(CASES.filter((c) => c.alsoFires))('detect-$rule with other settings', (c) => {
+  it.each(c.alsoFires!.attacks)('fires on $name', ({ row }) => {
+    const rows = indexesOf(row);
+    expect(rows.length, 'the fixtures hold no such row').toBeGreaterThan(0);
+    const hits = fired(c, c.alsoFires!.lets);
+    for (const i of rows) expect(hits.has(i), JSON.stringify(FIXTURE_ROWS[i]!.Statement || FIXTURE_ROWS[i]!.Message)).toBe(true);
+  });
+});
+
 describe.each(CASES.filter((c) => c.quiet))('detect-$rule threshold', (c) => {
   it('goes quiet with thresholds past what the attack did (the threshold is evaluated, not bypassed)', () => {
     const hits = fired(c, Object.fromEntries(Object.entries(c.quiet!).map(([k, v]) => [k, String(v)])));
