@@ -30,6 +30,10 @@ type baselineRule = {
   excludedUsers: string[]?
   @description('Days of baseline before the detection hour (a log search alert reads at most two days; longer baselines: docs/detections.md).')
   baselineDays: (1 | 2)?
+  @minValue(1)
+  @maxValue(14)
+  @description('Days of baseline of the Sentinel analytics rule (sentinelAnalyticsRules; default 14, the most an analytics rule reads).')
+  analyticsBaselineDays: int?
 }
 
 @export()
@@ -75,6 +79,10 @@ type detectionSettings = {
     enabled: bool?
     excludedUsers: string[]?
     baselineDays: (1 | 2)?
+    @minValue(1)
+    @maxValue(14)
+    @description('Days of baseline of the Sentinel analytics rule (sentinelAnalyticsRules; default 14, the most an analytics rule reads).')
+    analyticsBaselineDays: int?
     @minValue(1)
     @description('Rows a read must return at least (default 1000).')
     minRows: int?
