@@ -279,7 +279,10 @@ export const CASES: readonly RuleCase[] = [
     benign: [
       { name: 'a broken deployment repeating two errors', row: { UserName: 'catalog', EventType: 'ERROR' } },
       { name: 'a person mistyping in psql, seconds apart', row: { UserName: 'analyst', EventType: 'ERROR' } },
+      { name: 'a report job failing with the same three states it failed with in the baseline', row: { UserName: 'reports', EventType: 'ERROR', Message: /2026/ } },
     ],
+    // Without a baseline (it ends before it starts) the report job's usual errors are a probe too.
+    alsoFires: { lets: { Baseline: '1ms' }, attacks: [{ name: 'the report job, once its usual states are not known', row: { UserName: 'reports', EventType: 'ERROR', Message: /2026/ } }] },
     // The probe had four distinct states.
     quiet: { MinStates: ATTACK_SCALE.shortProbeStates + 1 },
   },

@@ -25,14 +25,14 @@ export function setLets(kql: string, values: Record<string, string>): string {
   return out;
 }
 
-/** The rule's text as a case runs it: its own lets, then `lets`, and a baseline rule's window. */
+/** The rule's text as a case runs it: a baseline rule's window, then its own lets, then `lets`. */
 export function caseQuery(c: RuleCase, lets: Record<string, string> = {}): string {
-  let kql = setLets(setLets(ruleText(c.rule), c.lets ?? {}), lets);
+  let kql = ruleText(c.rule);
   if (c.windowStartsAt) {
     const [start] = indexesOf(c.windowStartsAt).map((i) => FIXTURE_ROWS[i]!.TimeGenerated as number);
     kql = setLets(kql, { DetectionWindow: `${END - start!}ms`, Baseline: `${END - Math.min(...times) + 1000}ms` });
   }
-  return kql;
+  return setLets(setLets(kql, c.lets ?? {}), lets);
 }
 
 /** The output rows of a query over these rows as PgAudit_CL (row i carries id i). */
