@@ -30,6 +30,10 @@ type baselineRule = {
   excludedUsers: string[]?
   @description('Days of baseline before the detection hour (a log search alert reads at most two days; longer baselines: docs/detections.md).')
   baselineDays: (1 | 2)?
+  @minValue(1)
+  @maxValue(14)
+  @description('Days of baseline of the Sentinel analytics rule (sentinelAnalyticsRules; default 14, the most an analytics rule reads).')
+  analyticsBaselineDays: int?
 }
 
 @export()
@@ -76,6 +80,10 @@ type detectionSettings = {
     excludedUsers: string[]?
     baselineDays: (1 | 2)?
     @minValue(1)
+    @maxValue(14)
+    @description('Days of baseline of the Sentinel analytics rule (sentinelAnalyticsRules; default 14, the most an analytics rule reads).')
+    analyticsBaselineDays: int?
+    @minValue(1)
     @description('Rows a read must return at least (default 1000).')
     minRows: int?
     @minValue(1)
@@ -92,6 +100,22 @@ type detectionSettings = {
     dropThreshold: int?
     @minValue(1)
     @description('Rows of one DELETE or UPDATE (default 1000).')
+    rowsThreshold: int?
+  }?
+  injectionProbe: {
+    enabled: bool?
+    excludedUsers: string[]?
+    @minValue(2)
+    @description('Distinct SQLSTATEs within 5 seconds that fire (default 3).')
+    minStates: int?
+    @description('Days of baseline before the window whose error states do not count (default 1; a log search alert reads at most two days).')
+    baselineDays: (1 | 2)?
+  }?
+  destructiveStatement: {
+    enabled: bool?
+    excludedUsers: string[]?
+    @minValue(1)
+    @description('Rows of one DELETE or UPDATE that fire whatever its WHERE (default 1000; needs pgaudit.log_rows). The change window and migration users are the deployment\'s changeWindowStartHour, changeWindowEndHour and ddlUsers.')
     rowsThreshold: int?
   }?
   sqlInjectionRecon: {

@@ -149,6 +149,8 @@ param health healthSettings = {}
 param detections detectionSettings = {}
 @description('Deploy the ASIM parsers for Microsoft Sentinel (vim/ASimAuthenticationPgAudit, vim/ASimAuditEventPgAudit) as workspace functions.')
 param deploySentinelParsers bool = false
+@description('The workspace has Microsoft Sentinel: deploy the detection pack as Sentinel scheduled analytics rules (incidents with Account, IP and Host entities, 14-day baselines) instead of Azure Monitor log search alerts (docs/detections.md).')
+param sentinelAnalyticsRules bool = false
 @description('Deploy the Azure Monitor workbook (audit overview and pipeline health).')
 param deployWorkbook bool = true
 
@@ -308,7 +310,15 @@ module detectionRules 'modules/detections.bicep' = {
   params: {
     location: location, tags: tags, rulePrefix: '${abbrs.insightsScheduledQueryRules}pgaudit-', ruleSuffix: '-${resourceToken}'
     workspaceId: workspace.outputs.workspaceId, actionGroupId: alerting.outputs.actionGroupId, settings: detections
+    changeWindowStartHour: changeWindowStartHour, changeWindowEndHour: changeWindowEndHour, migrationUsers: ddlUsers
+    sentinelAnalyticsRules: sentinelAnalyticsRules
   }
+}
+
+module sentinelRules 'modules/sentinel-rules.bicep' = if (sentinelAnalyticsRules) {
+  name: 'sentinel-rules'
+  scope: resourceGroup(workspaceParts[2], workspaceParts[4])
+  params: { workspaceName: workspaceParts[8], rules: detectionRules.outputs.analyticsRules }
 }
 
 module detectionFunctions 'modules/detection-functions.bicep' = {

@@ -9,7 +9,7 @@
 //   `windowStartsAt`) and the baseline covering everything before; a separate test proves the
 //   training range ends where the detection window starts. It cannot judge a real 2-day baseline.
 import { ATTACK_SCALE } from '../../scripts/fixtures/workload-attacks.js';
-import type { Selector } from './fixture-rows.js';
+import { FIXTURE_ROWS, type Selector } from './fixture-rows.js';
 
 export interface Named {
   readonly name: string;
@@ -24,7 +24,17 @@ export interface RuleCase {
   readonly quiet?: Record<string, number>;
   /** baseline rules: the row the detection window starts at. */
   readonly windowStartsAt?: Selector;
+  /** let lines every run of the case sets (e.g. a change window placed around the fixture hours). */
+  readonly lets?: Record<string, string>;
+  /** Rows that must fire when these let lines are set as well (e.g. the change window moved away). */
+  readonly alsoFires?: { readonly lets: Record<string, string>; readonly attacks: readonly Named[] };
 }
+
+// The UTC hours the fixtures were written in: a change window around them, and one that excludes them.
+const hours = FIXTURE_ROWS.map((r) => new Date(r.TimeGenerated as number).getUTCHours());
+const [firstHour, lastHour] = [hours[0]!, hours.at(-1)!];
+const WINDOW_AROUND_FIXTURES = { ChangeWindowStartHour: String(firstHour), ChangeWindowEndHour: String((lastHour + 1) % 24) };
+const WINDOW_AWAY_FROM_FIXTURES = { ChangeWindowStartHour: String((lastHour + 1) % 24), ChangeWindowEndHour: String(firstHour) };
 
 const dba = (Statement: RegExp, more: Selector = {}): Selector => ({ UserName: 'dba', EventType: 'AUDIT', Statement, ...more });
 const refused = (Message: RegExp, SqlState = '42501'): Selector => ({ UserName: 'intruder', EventType: 'ERROR', SqlState, Message });
@@ -258,5 +268,43 @@ export const CASES: readonly RuleCase[] = [
     benign: [{ name: 'a few failing statements of an ETL job', row: { UserName: 'erin', EventType: 'ERROR' } }],
     // One probe is 42P10 (not counted), so as many as the probes is quiet.
     quiet: { Threshold: ATTACK_SCALE.probes },
+  },
+  {
+    rule: 'injection-probe',
+    checked: 'baseline',
+    // The window holds the short attacks and their look-alikes; everything before is the baseline
+    // (webshop's long burst there too: its states are usual for webshop, not for billing).
+    windowStartsAt: { EventType: 'CONNECT', UserName: 'catalog' },
+    attacks: [{ name: 'four SQLSTATEs in two seconds from the application user', row: { UserName: 'billing', EventType: 'ERROR' } }],
+    benign: [
+      { name: 'a broken deployment repeating two errors', row: { UserName: 'catalog', EventType: 'ERROR' } },
+      { name: 'a person mistyping in psql, seconds apart', row: { UserName: 'analyst', EventType: 'ERROR' } },
+      { name: 'a report job failing with the same three states it failed with in the baseline', row: { UserName: 'reports', EventType: 'ERROR', Message: /2026/ } },
+    ],
+    // Without a baseline (it ends before it starts) the report job's usual errors are a probe too.
+    alsoFires: { lets: { Baseline: '1ms' }, attacks: [{ name: 'the report job, once its usual states are not known', row: { UserName: 'reports', EventType: 'ERROR', Message: /2026/ } }] },
+    // The probe had four distinct states.
+    quiet: { MinStates: ATTACK_SCALE.shortProbeStates + 1 },
+  },
+  {
+    rule: 'destructive-statement',
+    checked: 'rows',
+    lets: WINDOW_AROUND_FIXTURES,
+    attacks: [
+      { name: 'TRUNCATE of a business table', row: { UserName: 'billing', Command: 'TRUNCATE TABLE' } },
+      { name: 'DROP SCHEMA … CASCADE', row: { UserName: 'billing', Command: 'DROP SCHEMA' } },
+      { name: 'DROP DATABASE', row: { UserName: 'billing', Command: 'DROP DATABASE' } },
+      { name: 'DELETE without WHERE', row: { UserName: 'billing', Command: 'DELETE', Statement: /^DELETE FROM billing\.payments$/ } },
+      { name: 'UPDATE of thousands of rows (Rows)', row: { UserName: 'billing', Command: 'UPDATE', Rows: ATTACK_SCALE.invoices } },
+      { name: 'the superuser emptying a table', row: dba(/^(DELETE FROM|TRUNCATE) public\.orders_copy$/) },
+    ],
+    benign: [
+      { name: 'the application deleting one row', row: { UserName: 'billing', Command: 'DELETE', Statement: /WHERE id = 40$/ } },
+      { name: 'the application updating one row', row: { UserName: 'billing', Command: 'UPDATE', Statement: /WHERE id = 7$/ } },
+      { name: 'a migration user emptying and dropping in its window', row: { UserName: 'migrations', Statement: /^(UPDATE|DELETE FROM|TRUNCATE) public\.staging|^DROP SCHEMA old_reports CASCADE$/ } },
+      { name: 'updates with WHERE of a few rows', row: { UserName: 'dave', Command: 'UPDATE' } },
+    ],
+    // The same migration rows fire outside the change window.
+    alsoFires: { lets: WINDOW_AWAY_FROM_FIXTURES, attacks: [{ name: 'a migration user emptying and dropping outside its window', row: { UserName: 'migrations', Statement: /^(UPDATE|DELETE FROM|TRUNCATE) public\.staging|^DROP SCHEMA old_reports CASCADE$/ } }] },
   },
 ];

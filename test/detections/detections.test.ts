@@ -6,39 +6,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { INFRA } from '../infra/bicep.js';
-import { CASES, type RuleCase } from './cases.js';
+import { CASES } from './cases.js';
 import { ALL_STYLE_ROWS, asTable, FIXTURE_ROWS, indexesOf } from './fixture-rows.js';
 import { KqlEval } from './kql-eval.js';
 import { columnLiterals, occurs, timeFilters } from './literals.js';
+import { END, fired, KQL_DIR as KQL, ruleText as text } from './run-rule.js';
 
-const KQL = path.join(INFRA, 'kql');
+export { setLets } from './run-rule.js';
 export const DETECTION_FILES = readdirSync(KQL).filter((f) => f.startsWith('detect-') && f.endsWith('.kql')).sort();
-const text = (rule: string): string => readFileSync(path.join(KQL, `detect-${rule}.kql`), 'utf8');
-const times = FIXTURE_ROWS.map((r) => r.TimeGenerated as number);
-const END = Math.max(...times) + 1;
-
-/** The query with its `let Name = …;` lines set, as the Bicep templates set them. */
-export function setLets(kql: string, values: Record<string, string>): string {
-  let out = kql;
-  for (const [name, value] of Object.entries(values)) {
-    const re = new RegExp(`^let ${name} = .*;$`, 'm');
-    if (!re.test(out)) throw new Error(`no let ${name} line`);
-    out = out.replace(re, `let ${name} = ${value};`);
-  }
-  return out;
-}
-
-/** The input rows that led to any output row of the rule. */
-function fired(c: RuleCase, lets: Record<string, string> = {}): Set<number> {
-  let kql = setLets(text(c.rule), lets);
-  if (c.windowStartsAt) {
-    const [start] = indexesOf(c.windowStartsAt).map((i) => FIXTURE_ROWS[i]!.TimeGenerated as number);
-    kql = setLets(kql, { DetectionWindow: `${END - start!}ms`, Baseline: `${END - Math.min(...times) + 1000}ms` });
-  }
-  const out = new KqlEval({ tables: { PgAudit_CL: asTable(FIXTURE_ROWS) }, now: END }).run(kql);
-  return new Set(out.flatMap((r) => [...r.ids]));
-}
 
 describe.each(CASES)('detect-$rule ($checked)', (c) => {
   it.each(c.attacks)('fires on the attack: $name', ({ row }) => {
@@ -55,6 +30,15 @@ describe.each(CASES)('detect-$rule ($checked)', (c) => {
     for (const i of rows) expect(hits.has(i), JSON.stringify(FIXTURE_ROWS[i]!.Statement || FIXTURE_ROWS[i]!.Message)).toBe(false);
   });
 
+});
+
+describe.each(CASES.filter((c) => c.alsoFires))('detect-$rule with other settings', (c) => {
+  it.each(c.alsoFires!.attacks)('fires on $name', ({ row }) => {
+    const rows = indexesOf(row);
+    expect(rows.length, 'the fixtures hold no such row').toBeGreaterThan(0);
+    const hits = fired(c, c.alsoFires!.lets);
+    for (const i of rows) expect(hits.has(i), JSON.stringify(FIXTURE_ROWS[i]!.Statement || FIXTURE_ROWS[i]!.Message)).toBe(true);
+  });
 });
 
 describe.each(CASES.filter((c) => c.quiet))('detect-$rule threshold', (c) => {

@@ -15,13 +15,16 @@ function load(style: string): FixtureRow[] {
   return readFileSync(path.join(DIR, style, 'truth.jsonl'), 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((line) => {
+    .map((line, i) => {
       const raw = JSON.parse(line) as Record<string, Value>;
       const row: FixtureRow = {};
       for (const c of COLUMNS) {
         const v = raw[c.name] ?? null;
         row[c.name] = c.type === 'string' ? (v ?? '') : c.type === 'dateTime' && typeof v === 'string' ? Date.parse(v) : v;
       }
+      // The pipeline derives RecordId (the truth files hold what PostgreSQL wrote); the rules treat
+      // it as an opaque string that is the same for a re-sent row and different for any other.
+      row.RecordId = `${style}#${i}`;
       return row;
     });
 }

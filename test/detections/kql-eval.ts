@@ -126,6 +126,8 @@ export class KqlEval {
     const k = this.kind(e);
     if (k === 'SimpleNamedExpression') return [String(e.Name.SimpleName), e.Expression];
     if (k === 'NameReference') return [String(e.SimpleName), e];
+    // bin(Column, size) keeps the column's name (Kusto's default name for it).
+    if (k === 'FunctionCallExpression' && String(e.Name.SimpleName) === 'bin') return [this.named(this.elements(e.ArgumentList.Expressions)[0])[0], e];
     throw new Error(`column expression ${k} needs a name`);
   }
 
@@ -151,12 +153,39 @@ export class KqlEval {
       if (!groups.has(id)) groups.set(id, { key, rows: [] });
       groups.get(id)!.rows.push(r);
     }
-    const aggregates = this.elements(op.Aggregates).map((e) => this.named(e));
+    const all = this.elements(op.Aggregates);
+    // arg_max(By, *) / arg_min(By, Col, …): the columns of the row with the largest (smallest) By.
+    const isArg = (e: any): boolean => this.kind(e) === 'FunctionCallExpression' && ['arg_max', 'arg_min'].includes(String(e.Name.SimpleName));
+    const argCalls = all.filter(isArg);
+    const aggregates = all.filter((e) => !isArg(e)).map((e) => this.named(e));
     return [...groups.values()].map(({ key, rows }) => {
       const values: Record<string, Value> = { ...key };
+      for (const call of argCalls) Object.assign(values, this.argRow(call, rows, env), key);
       for (const [name, call] of aggregates) values[name] = this.aggregate(call, rows, env);
       return { values, ids: new Set(rows.flatMap((r) => [...r.ids])) };
     });
+  }
+
+  /** The columns arg_max/arg_min return: the first row (in input order) with the extreme By value. */
+  private argRow(call: any, rows: TRow[], env: Env): Record<string, Value> {
+    const [by, ...cols] = this.elements(call.ArgumentList.Expressions);
+    const max = String(call.Name.SimpleName) === 'arg_max';
+    let best: TRow | null = null;
+    let bestValue: Value = null;
+    for (const r of rows) {
+      const v = this.scalar(by, r, env);
+      if (typeof v !== 'number') continue;
+      if (best === null || (max ? v > (bestValue as number) : v < (bestValue as number))) [best, bestValue] = [r, v];
+    }
+    best ??= rows[0] ?? null; // every By null: Kusto still returns a row of the group
+    const [byName] = this.named(by);
+    if (cols.length === 1 && this.kind(cols[0]) === 'StarExpression') return best ? { ...best.values } : { [byName]: null };
+    const out: Record<string, Value> = { [byName]: bestValue };
+    for (const c of cols) {
+      const [name, expr] = this.named(c);
+      out[name] = best ? this.scalar(expr, best, env) : null;
+    }
+    return out;
   }
 
   private aggregate(call: any, rows: TRow[], env: Env): Value {
@@ -168,6 +197,8 @@ export class KqlEval {
     switch (fn) {
       case 'count':
         return rows.length;
+      case 'countif':
+        return rows.filter((r) => this.scalar(args[0], r, env) === true).length;
       case 'dcount':
         return new Set(col().map((v) => JSON.stringify(v))).size;
       case 'make_set': {
@@ -241,10 +272,10 @@ export class KqlEval {
       }
       case 'InCsExpression':
       case 'NotInCsExpression': {
-        // `in` / `!in`: case-sensitive, exact.
+        // Kusto.Language's kinds for `in~` and `!in~`: case-insensitive, despite the name.
         const a = this.scalar(n.Left, r, env);
         if (a === null) return false;
-        return rightList().includes(a) === (k === 'InCsExpression');
+        return rightList().some((v) => str(v).toLowerCase() === str(a).toLowerCase()) === (k === 'InCsExpression');
       }
       case 'HasExpression':
         return hasTerm(str(this.scalar(n.Left, r, env)), str(this.scalar(n.Right, r, env)));
@@ -267,6 +298,11 @@ export class KqlEval {
         const [a, b] = bin();
         if (typeof a !== 'number' || typeof b !== 'number') return false;
         return k === 'GreaterThanExpression' ? a > b : k === 'GreaterThanOrEqualExpression' ? a >= b : k === 'LessThanExpression' ? a < b : a <= b;
+      }
+      case 'AddExpression':
+      case 'SubtractExpression': {
+        const [a, b] = bin();
+        return typeof a === 'number' && typeof b === 'number' ? (k === 'AddExpression' ? a + b : a - b) : null;
       }
       case 'MultiplyExpression': {
         const [a, b] = bin();

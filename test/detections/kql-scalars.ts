@@ -43,6 +43,15 @@ export function callFunction(fn: string, a: readonly Value[], now: number): Valu
       return !(at(0) === null || at(0) === '');
     case 'coalesce':
       return a.find((v) => v !== null && v !== '') ?? (typeof at(0) === 'string' ? '' : null);
+    case 'iif':
+    case 'iff':
+      return at(0) === true ? at(1) : at(2);
+    case 'bin': {
+      const [v, size] = [at(0), at(1)];
+      return typeof v === 'number' && typeof size === 'number' ? Math.floor(v / size) * size : null;
+    }
+    case 'hourofday':
+      return typeof at(0) === 'number' ? new Date(at(0) as number).getUTCHours() : null;
     case 'ago':
       return now - Number(at(0));
     case 'now':

@@ -60,6 +60,7 @@ export const FUNCTIONS: Record<string, (...a: Any[]) => unknown> = {
   createobject: (...a: unknown[]) => Object.fromEntries(Array.from({ length: a.length / 2 }, (_, i) => [str(a[2 * i]), a[2 * i + 1]])),
   union: (...a: Any[]) => (Array.isArray(a[0]) ? [...new Set(a.flat().map((x: unknown) => JSON.stringify(x)))].map((x) => JSON.parse(x) as unknown) : Object.assign({}, ...a)),
   concat: (...a: Any[]) => (Array.isArray(a[0]) ? a.flat() : a.map(str).join('')),
+  flatten: (a: Any[]) => a.flat(),
   items: (o: Any) => Object.keys(o).sort().map((key) => ({ key, value: o[key] })),
   objectkeys: (o: Any) => Object.keys(o),
   contains: (c: Any, v: Any) => (typeof c === 'string' ? c.toLowerCase().includes(String(v).toLowerCase()) : Array.isArray(c) ? c.some((x) => JSON.stringify(x) === JSON.stringify(v)) : findKey(c, str(v)) !== undefined),

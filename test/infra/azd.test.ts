@@ -56,6 +56,7 @@ const MAPPING: { param: string; env?: string; reason?: string }[] = [
   { param: 'tiering', env: 'PGAUDIT_TIERING' },
   { param: 'detections', env: 'PGAUDIT_DETECTIONS' },
   { param: 'deploySentinelParsers', env: 'PGAUDIT_DEPLOY_SENTINEL_PARSERS' },
+  { param: 'sentinelAnalyticsRules', env: 'PGAUDIT_SENTINEL_ANALYTICS_RULES' },
   { param: 'deployWorkbook', env: 'PGAUDIT_DEPLOY_WORKBOOK' },
 ];
 

@@ -38,6 +38,7 @@ export function deployedKql(d: Deployment): DeployedKql[] {
   const out: DeployedKql[] = [];
   for (const r of resourcesOfType(d, 'Microsoft.Insights/scheduledQueryRules'))
     for (const c of r.properties.criteria.allOf as { query: string }[]) out.push({ where: `alert ${String(r.name)}`, kind: 'alert', kql: c.query, tables });
+  for (const r of resourcesOfType(d, 'Microsoft.SecurityInsights/alertRules')) out.push({ where: `analytics rule ${r.properties.displayName}`, kind: 'alert', kql: r.properties.query, tables });
   for (const r of resourcesOfType(d, 'Microsoft.OperationalInsights/queryPacks/queries')) out.push({ where: `saved query ${r.properties.displayName}`, kind: 'saved query', kql: r.properties.body, tables });
   for (const r of resourcesOfType(d, 'Microsoft.OperationalInsights/workspaces/savedSearches')) out.push({ where: `function ${r.properties.functionAlias}`, kind: 'function', kql: r.properties.query, tables, parameters: r.properties.functionParameters });
   for (const r of resourcesOfType(d, 'Microsoft.Insights/dataCollectionRules')) {

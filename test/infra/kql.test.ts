@@ -122,12 +122,13 @@ const PARAMETER_SETS = {
     deployWorkbook: false,
     detections: { bruteForce: { threshold: 3, excludedUsers: ["o'brien", 'dq"x'] }, backdoorLoginRole: { roleAdmins: ['admin', 'back\\slash'] }, firstSeenAccess: { baselineDays: 1 }, identitySwitch: { enabled: false } },
   },
+  'Sentinel analytics rules (14-day baselines)': { sentinelAnalyticsRules: true, detections: { bulkReadBaseline: { analyticsBaselineDays: 7, excludedUsers: ["o'brien"] } } },
   'tiering (Auxiliary), awkward privileged users': { tiering: { enabled: true, bulkPlan: 'Auxiliary', bulkClasses: ['READ', 'WRITE', 'MISC'], privilegedUsers: ["o'brien", 'back\\slash', 'dq"x', 'azuresu'], sensitiveTablesObjectAudited: true }, sensitiveTables: ['public.accounts'] },
 };
 // The files a parameter set does not deploy: the sensitive-reads rule without tables, the health
 // rules that are turned off, the tier transforms and both-tier queries without tiering, the bulk
 // transform of the other plan with it.
-function absent(params: { sensitiveTables?: unknown[]; health?: Record<string, boolean>; tiering?: { enabled?: boolean; bulkPlan?: string }; deploySentinelParsers?: boolean }): string[] {
+function absent(params: { sensitiveTables?: unknown[]; health?: Record<string, boolean>; tiering?: { enabled?: boolean; bulkPlan?: string }; deploySentinelParsers?: boolean; sentinelAnalyticsRules?: boolean }): string[] {
   const health: Record<string, string> = { pipelineSilent: 'health-pipeline-silent.kql', deadLetters: 'health-dead-letters.kql', lag: 'health-lag.kql', errors: 'health-errors.kql', serverSilent: 'health-server-silent.kql' };
   const tiered = params.tiering?.enabled === true;
   const tierFiles = tiered
