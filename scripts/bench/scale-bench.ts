@@ -12,7 +12,9 @@
 // hundred entries from a function in the same region, not a documented figure) and the
 // concurrency the design uses (PLAN_PARALLEL listings per shard, one shard per queue message).
 // Environment: BENCH_SCALE_SIZES (default 1000,5000,20000), BENCH_REFERENCE_MAX (the largest fleet
-// the reference planner is run for, default 5000), BENCH_DRAIN (grown servers drained, default 500).
+// the reference planner is run for, default 5000), BENCH_DRAIN (grown servers drained, default 500),
+// BENCH_AT (the planners' clock, ISO; default now). Between 00:00 and 03:00 UTC the previous day's
+// last hours are recent too, so the fan-out planner lists two day prefixes per server then.
 import { cpus, totalmem } from 'node:os';
 import { simulateFleet, type ScaleResult } from './scale-sim.js';
 import { PLAN_PARALLEL, PLAN_SHARD_SIZE } from '../../src/ship/plan-shard.js';
@@ -22,6 +24,7 @@ const sizes = (process.env.BENCH_SCALE_SIZES ?? '1000,5000,20000').split(',').ma
 const referenceMax = Number(process.env.BENCH_REFERENCE_MAX ?? 5000);
 const drainLimit = Number(process.env.BENCH_DRAIN ?? 500);
 const latencyMs = Number(process.env.BENCH_AZURE_LATENCY_MS ?? 20);
+const at = process.env.BENCH_AT ? new Date(process.env.BENCH_AT) : undefined;
 const INTERVAL_S = 300;
 
 const s = (ms: number): string => (ms / 1000).toFixed(1);
@@ -30,13 +33,13 @@ const stack = await startStack({ queue: true, ingestion: { countOnly: true } });
 try {
   for (const servers of sizes) {
     console.error(`bench:scale: ${servers} servers`);
-    results.push(await simulateFleet(stack, { servers, reference: servers <= referenceMax, drainLimit, log: (l) => console.error(l) }));
+    results.push(await simulateFleet(stack, { servers, reference: servers <= referenceMax, drainLimit, now: at, log: (l) => console.error(l) }));
   }
 } finally {
   await stack.close();
 }
 
-console.log(`\nbench:scale ${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; Azurite in-memory on the same cores`);
+console.log(`\nbench:scale ${new Date().toISOString().slice(0, 16)}Z (planners' clock ${(at ?? new Date()).toISOString().slice(11, 16)} UTC), ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; Azurite in-memory on the same cores`);
 console.log('| servers | grown | reference planner: wall s / transactions per server | fan-out: timer s / shards / shard s (max) / all shards s (2 at a time) | fan-out transactions per server | doc reads | peak RSS MB | drained servers/s (1 worker) | CPU ms per drained server |');
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {

@@ -39,6 +39,8 @@ export interface ScaleOptions {
   /** Shards planned at once in this process (an instance takes several queue messages at once). */
   readonly shardParallel?: number;
   readonly log?: (line: string) => void;
+  /** The planners' clock (default: now); the blobs are in its hour. */
+  readonly now?: Date;
 }
 
 export interface PlannerNumbers {
@@ -72,8 +74,8 @@ async function pool<T>(items: readonly T[], parallel: number, fn: (item: T, inde
 export async function simulateFleet(stack: Stack, o: ScaleOptions): Promise<ScaleResult> {
   const log = o.log ?? (() => undefined);
   const id = randomUUID().slice(0, 6);
-  const hour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
-  const now = new Date();
+  const now = o.now ?? new Date();
+  const hour = new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000);
   const names = Array.from({ length: o.servers }, (_, i) => `pg-scale-${id}-${String(i).padStart(5, '0')}`);
   let peakRss = process.memoryUsage().rss;
   const sample = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);

@@ -10,14 +10,16 @@
 import { randomUUID } from 'node:crypto';
 import type { InvocationContext } from '@azure/functions';
 import type { QueueServiceClient } from '@azure/storage-queue';
-import { shippingClients } from '../config/azure-clients.js';
+import { defaultCredential, ingestionTransport, shippingClients } from '../config/azure-clients.js';
 import { hostQueueSettings, type HostQueueSettings } from '../config/host-queue-settings.js';
 import { queueServiceClient } from '../config/queue-client.js';
 import { loadSettings, type Settings } from '../config/settings.js';
 import { PgAuditError } from '../errors/pgaudit-error.js';
 import { runErrorOf } from '../errors/run-error.js';
 import { prefixWarnings } from '../parse/log-line-prefix.js';
+import { dcrShardOf, dcrTargetsOf } from '../ship/dcr-shards.js';
 import { discoverServers } from '../ship/discover-servers.js';
+import type { IngestionTransport } from '../ship/ingestion-transport.js';
 import { formatCheck, healthTargetsOf, runHealthChecks } from '../ship/health-check.js';
 import { planOf, planServerLookback, type Plan, type PlanStats } from '../ship/plan.js';
 import { isPlanMessage, readPlanMessage, type PlanMessage } from '../ship/plan-message.js';
@@ -40,6 +42,8 @@ import { DEFER_SECONDS, deferBusyServer, dequeueCountOf, recordError, rejectMess
 export interface Runtime {
   readonly settings: Settings;
   readonly context: ShipContext;
+  /** One shipping context per DCR (dcr-shards.ts), shard 0 (`context`) first. */
+  readonly dcrContexts: readonly ShipContext[];
   /** The server queue (PGAUDIT_QUEUE_NAME on the state account) and its poison queue. */
   readonly queue: ServerQueue;
   /** host.json's queue settings, as the host applies them to shipServer. */
@@ -53,8 +57,11 @@ export interface Runtime {
   lastPlanAt: Date | null;
 }
 
-/** The shipping clients and the state account's queue service. */
-export type AppClients = ShipClients & { readonly queue: QueueServiceClient };
+/**
+ * The shipping clients and the state account's queue service; `ingestionFor` makes the transport
+ * of a further DCR's endpoint (PGAUDIT_DCR_SHARDS).
+ */
+export type AppClients = ShipClients & { readonly queue: QueueServiceClient; readonly ingestionFor?: (endpoint: string) => IngestionTransport };
 
 const DISCOVERY_EVERY_MS = 60 * 60_000;
 let runtime: Promise<Runtime> | null = null;
@@ -63,9 +70,14 @@ let runtime: Promise<Runtime> | null = null;
 export async function createRuntime(settings: Settings, clients: AppClients, log: (m: string) => void = () => undefined, host: HostQueueSettings = hostQueueSettings()): Promise<Runtime> {
   const context = createShipContext(shipConfigOf(settings), clients, log);
   await context.ensureContainers();
+  const dcrContexts = dcrTargetsOf(settings).map((t, i) => {
+    if (i === 0) return context;
+    if (!clients.ingestionFor) throw new Error(`PGAUDIT_DCR_SHARDS names ${settings.dcrShards.length} further DCR(s), but no transport was given for their endpoints`);
+    return createShipContext({ ...shipConfigOf(settings), ruleId: t.immutableId }, { ...clients, ingestion: t.endpoint === settings.ingestionEndpoint ? clients.ingestion : clients.ingestionFor(t.endpoint) }, log);
+  });
   const queue = ServerQueue.of(clients.queue, settings.queueName, host.messageEncoding);
   await queue.ensure();
-  return { settings, context, queue, host, deferSeconds: DEFER_SECONDS, planShardSize: PLAN_SHARD_SIZE, lastDiscovery: 0, lastPlanAt: null };
+  return { settings, context, dcrContexts, queue, host, deferSeconds: DEFER_SECONDS, planShardSize: PLAN_SHARD_SIZE, lastDiscovery: 0, lastPlanAt: null };
 }
 
 /**
@@ -84,7 +96,8 @@ export async function startUp(settings: Settings, clients: AppClients, ctx: Pick
 function runtimeFromEnvironment(ctx: InvocationContext): Promise<Runtime> {
   runtime ??= (async () => {
     const settings = loadSettings();
-    return startUp(settings, { ...shippingClients(settings), queue: queueServiceClient(settings.stateStorage, settings.clientId) }, ctx);
+    const ingestionFor = (endpoint: string): IngestionTransport => ingestionTransport(endpoint, defaultCredential(settings.clientId));
+    return startUp(settings, { ...shippingClients(settings), queue: queueServiceClient(settings.stateStorage, settings.clientId), ingestionFor }, ctx);
   })().catch((err: unknown) => {
     runtime = null; // let the next invocation retry (and log the settings problem again)
     throw err;
@@ -107,9 +120,14 @@ export class RunFailedError extends PgAuditError {
   }
 }
 
-async function run(plan: Plan, rt: Runtime, ctx: InvocationContext, trigger: Trigger): Promise<SweepSummary> {
-  const deps = { ...rt.context.deps, log: (m: string) => ctx.log(m) };
-  const { summary, delivery } = await recordedRun(rt.context, plan, newRunInfo(trigger), deps);
+/** The shipping context of a server: the one of its DCR shard. */
+export function contextOfServer(rt: Runtime, serverPath: string): ShipContext {
+  return rt.dcrContexts[dcrShardOf(serverPath, rt.dcrContexts.length)] ?? rt.context;
+}
+
+async function run(plan: Plan, rt: Runtime, ctx: InvocationContext, trigger: Trigger, ship: ShipContext = rt.context): Promise<SweepSummary> {
+  const deps = { ...ship.deps, log: (m: string) => ctx.log(m) };
+  const { summary, delivery } = await recordedRun(ship, plan, newRunInfo(trigger), deps);
   logRun(summary, delivery, trigger, ctx);
   if (summary.errors.length > 0) throw new RunFailedError(summary.errors);
   return summary;
@@ -287,7 +305,8 @@ export async function onShipServer(message: unknown, ctx: InvocationContext): Pr
   }
   try {
     const plan = m.blobs?.length ? planOf(...m.blobs) : await planServerLookback(rt.context.deps.source, rt.context.store, m.serverPath, rt.context.deps.options.now(), rt.context.config.lookbackMs);
-    const summary = await run(plan, rt, ctx, 'queue');
+    // The server's rows and run records go through its DCR shard.
+    const summary = await run(plan, rt, ctx, 'queue', contextOfServer(rt, m.serverPath));
     if (summary.busyServers.includes(m.serverPath)) await deferBusyServer(rt.queue, m, ctx, rt.deferSeconds);
     return summary;
   } catch (err) {
