@@ -97,23 +97,36 @@ export class StateStore {
   async acquire(serverPath: string): Promise<ServerLease | null> {
     const name = StateStore.serverDocName(serverPath);
     const blob = this.container.getBlockBlobClient(name);
-    const fresh = newServerState(serverPath);
-    const initial = JSON.stringify(fresh);
-    let created = false;
-    try {
-      await blob.upload(initial, Buffer.byteLength(initial), { conditions: { ifNoneMatch: '*' }, metadata: serverMetadata(fresh), blobHTTPHeaders: { blobContentType: 'application/json' } });
-      created = true;
-    } catch (err) {
-      // 409 (leased) or 412 (exists): it is there already, which is what we need.
-      if (statusOf(err) !== 409 && statusOf(err) !== 412) throw err;
-    }
     const leaseClient = blob.getBlobLeaseClient();
+    // The lease first: the document exists for every server shipped before (one request, not two).
+    // Only a server without one (404) has it created, and is leased then.
+    let created = false;
+    const lease = async (): Promise<boolean> => {
+      try {
+        await leaseClient.acquireLease(this.options.leaseSeconds);
+        return true;
+      } catch (err) {
+        if (statusOf(err) === 409) return false;
+        throw err;
+      }
+    };
+    let leased: boolean;
     try {
-      await leaseClient.acquireLease(this.options.leaseSeconds);
+      leased = await lease();
     } catch (err) {
-      if (statusOf(err) === 409) return null;
-      throw err;
+      if (statusOf(err) !== 404) throw err;
+      const fresh = newServerState(serverPath);
+      const initial = JSON.stringify(fresh);
+      try {
+        await blob.upload(initial, Buffer.byteLength(initial), { conditions: { ifNoneMatch: '*' }, metadata: serverMetadata(fresh), blobHTTPHeaders: { blobContentType: 'application/json' } });
+        created = true;
+      } catch (e) {
+        // 409 (leased) or 412 (exists): another worker created it meanwhile, which is what we need.
+        if (statusOf(e) !== 409 && statusOf(e) !== 412) throw e;
+      }
+      leased = await lease();
     }
+    if (!leased) return null;
     try {
       const doc = await readBlobText(blob);
       const { state, legacySessions } = doc ? readServerState(name, doc.text) : { state: newServerState(serverPath), legacySessions: null };
