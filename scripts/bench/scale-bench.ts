@@ -17,6 +17,7 @@
 // last hours are recent too, so the fan-out planner lists two day prefixes per server then.
 import { cpus, totalmem } from 'node:os';
 import { simulateFleet, type ScaleResult } from './scale-sim.js';
+import { hostQueueSettings } from '../../src/config/host-queue-settings.js';
 import { PLAN_PARALLEL, PLAN_SHARD_SIZE } from '../../src/ship/plan-shard.js';
 import { startStack } from '../../test/support/index.js';
 
@@ -40,7 +41,7 @@ try {
 }
 
 console.log(`\nbench:scale ${new Date().toISOString().slice(0, 16)}Z (planners' clock ${(at ?? new Date()).toISOString().slice(11, 16)} UTC), ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; Azurite in-memory on the same cores`);
-console.log('| servers | grown | reference planner: wall s / transactions per server | fan-out: timer s / shards / shard s (max) / all shards s (2 at a time) | fan-out transactions per server | doc reads | peak RSS MB | drained servers/s (1 worker) | CPU ms per drained server |');
+console.log('| servers | grown | reference planner: wall s / transactions per server | fan-out: timer s / shards / shard s (max) / all shards s (2 at a time) | fan-out transactions per server | doc reads | peak RSS MB (whole bench process) | drained servers/s (1 worker) | CPU ms per drained server |');
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
   const ref = r.reference ? `${s(r.reference.wallMs)} / ${r.reference.perServer.toFixed(2)}` : 'not run';
@@ -54,14 +55,16 @@ for (const r of results) {
   const azurite = r.fanOut.wallMs / ((r.fanOut.transactions * 1) / (2 * PLAN_PARALLEL)); // ms per call as measured here (2 shards × PLAN_PARALLEL at once)
   const timerS = (Math.ceil(r.servers / PLAN_SHARD_SIZE) * latencyMs) / 1000;
   const shardS = (Math.min(PLAN_SHARD_SIZE, r.servers) * perServerCalls * latencyMs) / PLAN_PARALLEL / 1000;
-  const oneInstanceS = timerS + (Math.ceil(r.servers / PLAN_SHARD_SIZE) * shardS) / 16; // one instance takes 16 messages at once (batchSize)
+  const host = hostQueueSettings();
+  const perInstance = host.batchSize + host.newBatchThreshold; // messages one instance runs at once (host.json)
+  const oneInstanceS = timerS + Math.ceil(Math.ceil(r.servers / PLAN_SHARD_SIZE) / perInstance) * shardS;
   const refS = r.reference ? (r.servers * r.reference.perServer * latencyMs) / 1000 : (r.servers * 4 * latencyMs) / 1000;
   const grownPerInterval = r.grown;
   const instances10 = Math.ceil(grownPerInterval / (r.drain.perSecond * INTERVAL_S));
   const instancesAll = Math.ceil(r.servers / (r.drain.perSecond * INTERVAL_S));
   console.log(
     `  ${r.servers} servers: Azurite measured ~${azurite.toFixed(1)} ms per call at this concurrency; reference planner (sequential) ~${refS.toFixed(0)} s; ` +
-      `fan-out: timer ${timerS.toFixed(1)} s + one shard ${shardS.toFixed(1)} s (all ${Math.ceil(r.servers / PLAN_SHARD_SIZE)} shards on one instance ~${oneInstanceS.toFixed(1)} s); ` +
+      `fan-out: timer ${timerS.toFixed(1)} s + one shard ${shardS.toFixed(1)} s (all ${Math.ceil(r.servers / PLAN_SHARD_SIZE)} shards on one instance, ${perInstance} at once: ~${oneInstanceS.toFixed(1)} s); ` +
       `drain at ${r.drain.perSecond.toFixed(1)} servers/s per worker: ${instances10} instance(s) for 10 % grown per 5-minute interval, ${instancesAll} for every server grown`,
   );
 }
