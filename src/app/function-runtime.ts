@@ -20,7 +20,7 @@ import { prefixWarnings } from '../parse/log-line-prefix.js';
 import { dcrShardOf, dcrTargetsOf } from '../ship/dcr-shards.js';
 import { discoverServers } from '../ship/discover-servers.js';
 import type { IngestionTransport } from '../ship/ingestion-transport.js';
-import { formatCheck, healthTargetsOf, runHealthChecks } from '../ship/health-check.js';
+import { checkStream, formatCheck, healthTargetsOf, runHealthChecks } from '../ship/health-check.js';
 import { planOf, planServerLookback, type Plan, type PlanStats } from '../ship/plan.js';
 import { isPlanMessage, readPlanMessage, type PlanMessage } from '../ship/plan-message.js';
 import { listShards, NEW_SERVERS_PER_MESSAGE, PLAN_SHARD_SIZE, planNewServers, planShard, type ListedServerDoc } from '../ship/plan-shard.js';
@@ -86,7 +86,13 @@ export async function createRuntime(settings: Settings, clients: AppClients, log
  */
 export async function startUp(settings: Settings, clients: AppClients, ctx: Pick<InvocationContext, 'log' | 'warn' | 'error'>): Promise<Runtime> {
   for (const p of [settings.logLinePrefix, ...Object.values(settings.serverLogLinePrefixes)]) for (const w of prefixWarnings(p)) ctx.warn(`pgaudit-ingest start-up: ${w}`);
-  for (const r of await runHealthChecks(healthTargetsOf(settings, clients))) {
+  const targets = healthTargetsOf(settings, clients);
+  const results = await runHealthChecks(targets);
+  // Each further DCR shard (PGAUDIT_DCR_SHARDS) gets the empty upload too: a missing role shows at start-up.
+  for (const [i, shard] of settings.dcrShards.entries()) {
+    if (clients.ingestionFor) results.push(await checkStream({ ...targets, ingestion: clients.ingestionFor(shard.endpoint), ruleId: shard.immutableId }, settings.streamName, ` (DCR shard ${i + 1}, ${shard.immutableId})`));
+  }
+  for (const r of results) {
     if (r.ok) ctx.log(`pgaudit-ingest start-up check: ${formatCheck(r)}`);
     else ctx.error(`pgaudit-ingest start-up check: ${formatCheck(r)}`);
   }

@@ -4,7 +4,7 @@
 // table, across the two.
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, onShipServer, useRuntime } from '../../src/app/function-runtime.js';
+import { onShipServer, startUp, useRuntime } from '../../src/app/function-runtime.js';
 import { defaultCredential, ingestionTransport } from '../../src/config/azure-clients.js';
 import { hostQueueSettings } from '../../src/config/host-queue-settings.js';
 import { loadSettings } from '../../src/config/settings.js';
@@ -42,8 +42,13 @@ describe('DCR shards', () => {
       PGAUDIT_QUEUE_NAME: `dcr-${id}`,
     });
     const ingestionFor = (endpoint: string) => ingestionTransport(endpoint, defaultCredential(undefined), trustingClientOptions(second));
-    const rt = await createRuntime(settings, { ...stack.clients(), queue: stack.queueService(), ingestionFor });
+    const startLog: string[] = [];
+    const rt = await startUp(settings, { ...stack.clients(), queue: stack.queueService(), ingestionFor }, { log: (m: string) => void startLog.push(m), warn: (m: string) => void startLog.push(m), error: (m: string) => void startLog.push(`ERROR ${m}`) });
     useRuntime(rt);
+    // The start-up check makes an empty upload to each DCR: the second one's line names it.
+    expect(startLog.filter((l) => l.includes('start-up check: ok   ingestion Custom-PgAudit_CL'))).toHaveLength(2);
+    expect(startLog.some((l) => l.includes(`(DCR shard 1, ${SECOND_RULE_ID})`))).toBe(true);
+    expect(startLog.filter((l) => l.startsWith('ERROR'))).toEqual([]);
     expect(rt.dcrContexts.map((c) => c.config.ruleId)).toEqual([TEST_RULE_ID, SECOND_RULE_ID]);
     const hour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
     const servers = Array.from({ length: 10 }, (_, i) => `pg-dcr-${i}`);
