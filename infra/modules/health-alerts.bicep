@@ -209,9 +209,11 @@ resource pipelineSilent 'Microsoft.Insights/metricAlerts@2018-03-01' = if (on.pi
 // "Sizing": raise dcrShards).
 var dcrLimitBytesPerMinute = 2000000000
 var dcrScopes = concat([dcrId], shardDcrIds)
+// Shard i is named by a letter (a for shard 0, b for 1, ...): alert names carry no digits.
+var shardLetters = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j']
 resource dcrThrottled 'Microsoft.Insights/metricAlerts@2018-03-01' = [
   for (scope, i) in dcrScopes: if (on.dcrLimits) {
-    name: '${abbrs.insightsMetricAlerts}pgaudit-dcr-throttled-${i}${ruleSuffix}'
+    name: '${abbrs.insightsMetricAlerts}pgaudit-dcr-${shardLetters[i]}-throttled${ruleSuffix}'
     location: 'global'
     tags: tags
     properties: {
@@ -243,7 +245,7 @@ resource dcrThrottled 'Microsoft.Insights/metricAlerts@2018-03-01' = [
 ]
 resource dcrNearLimit 'Microsoft.Insights/metricAlerts@2018-03-01' = [
   for (scope, i) in dcrScopes: if (on.dcrLimits) {
-    name: '${abbrs.insightsMetricAlerts}pgaudit-dcr-bytes-${i}${ruleSuffix}'
+    name: '${abbrs.insightsMetricAlerts}pgaudit-dcr-${shardLetters[i]}-bytes${ruleSuffix}'
     location: 'global'
     tags: tags
     properties: {

@@ -23,7 +23,7 @@ describe('dcrShards', () => {
     const publish = resourcesOfType(d, 'Microsoft.Authorization/roleAssignments').filter((r) => String(r.properties.roleDefinitionId).endsWith(MMP) && String(r.scope).includes('/dataCollectionRules/'));
     expect(publish.map((r) => String(r.scope).split('/').at(-1)).sort()).toEqual([first, ...rest].sort());
     const alerts = resourcesOfType(d, 'Microsoft.Insights/metricAlerts').map((r) => String(r.name));
-    for (const i of [0, 1, 2]) expect(alerts.filter((n) => n.includes(`-dcr-throttled-${i}-`) || n.includes(`-dcr-bytes-${i}-`))).toHaveLength(2);
+    for (const letter of ['a', 'b', 'c']) expect(alerts.filter((n) => n.includes(`-dcr-${letter}-throttled-`) || n.includes(`-dcr-${letter}-bytes-`))).toHaveLength(2);
     const [site] = resourcesOfType(d, 'Microsoft.Web/sites');
     const setting = (site!.properties.siteConfig.appSettings as { name: string; value: unknown }[]).find((s) => s.name === 'PGAUDIT_DCR_SHARDS');
     expect(typeof setting?.value).toBe('string');
