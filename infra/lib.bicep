@@ -64,6 +64,15 @@ type healthSettings = {
   serverSilent: bool?
   @description('Window of the server-silent alert in hours (a log alert window; default 6).')
   serverSilentHours: (1 | 2 | 3 | 4 | 5 | 6 | 24 | 48)?
+  @description('DCR limits: per DCR, metric alerts on throttled requests (Logs Ingestion Requests per Min with ResponseCode 429) and on bytes per minute near the DCR limit (default true).')
+  dcrLimits: bool?
+  @minValue(1)
+  @description('Throttled (429) requests to one DCR in 15 minutes that raise the alert (default 60: retries absorb a few).')
+  dcrThrottledRequests: int?
+  @minValue(1)
+  @maxValue(100)
+  @description('Percent of the DCR limit of 2 GB per minute (averaged over 15 minutes) that raises the alert (default 70).')
+  dcrBytesPercent: int?
 }
 
 @export()

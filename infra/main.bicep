@@ -35,6 +35,10 @@ param workspaceName string = ''
 param appInsightsName string = ''
 @description('Name of the Data Collection Rule; empty: dcr-pgaudit-<token>.')
 param dcrName string = ''
+@description('Data Collection Rules the servers are spread over by a stable hash (PGAUDIT_DCR_SHARDS names all but the first; the names are dcrName, dcrName-1, ...). One DCR takes 2 GB and 12,000 requests per minute: raise this when the DCR-limit alerts fire (docs/deploy.md "Sizing").')
+@minValue(1)
+@maxValue(10)
+param dcrShards int = 1
 @description('Name of the alert action group; empty: ag-pgaudit-<token>.')
 param actionGroupName string = ''
 @description('Name of the query pack with the saved queries; empty: pack-pgaudit-<token>.')
@@ -207,6 +211,7 @@ module monitoring 'modules/monitoring.bicep' = {
     runTableName: workspace.outputs.runTableName
     bulkTableName: workspace.outputs.bulkTableName
     tiering: tier
+    dcrShards: dcrShards
   }
 }
 
@@ -228,6 +233,7 @@ module roles 'modules/roles.bicep' = {
     appInsightsName: monitoring.outputs.appInsightsName
     stateAccountName: storage.outputs.stateAccountName
     logsAccountName: storage.outputs.logsAccountName
+    shardDcrNames: monitoring.outputs.shardDcrNames
   }
 }
 
@@ -235,7 +241,7 @@ module roles 'modules/roles.bicep' = {
 // module adds the streams and the client id and writes every setting of that file, with the file's
 // default where neither has a value.
 var settingValues = {
-  ingestionEndpoint: monitoring.outputs.ingestionEndpoint, dcrImmutableId: monitoring.outputs.dcrImmutableId
+  ingestionEndpoint: monitoring.outputs.ingestionEndpoint, dcrImmutableId: monitoring.outputs.dcrImmutableId, dcrShards: string(monitoring.outputs.shardTargets)
   logsContainer: logsContainer, logLinePrefix: logLinePrefix, serverLogLinePrefixes: string(prefixes)
   statementCap: string(statementCap), redactPatterns: string(redactPatterns), filters: string(filters)
   lookbackHours: string(lookbackHours), flushMb: flushMb, concurrency: string(concurrency)
@@ -297,6 +303,7 @@ module healthAlerts 'modules/health-alerts.bicep' = {
     ruleSuffix: '-${resourceToken}'
     workspaceId: workspace.outputs.workspaceId
     dcrId: monitoring.outputs.dcrId
+    shardDcrIds: monitoring.outputs.shardDcrIds
     actionGroupId: alerting.outputs.actionGroupId
     sweepSchedule: sweepSchedule
     settings: health
@@ -342,5 +349,6 @@ output EVENTGRID_SYSTEM_TOPIC_NAME string = names.eventGridSystemTopic
 output PGAUDIT_LOGS_CONTAINER string = logsContainer
 output PGAUDIT_INGESTION_ENDPOINT string = monitoring.outputs.ingestionEndpoint
 output PGAUDIT_DCR_IMMUTABLE_ID string = monitoring.outputs.dcrImmutableId
+output PGAUDIT_DCR_SHARDS string = string(monitoring.outputs.shardTargets)
 output LOG_ANALYTICS_WORKSPACE_ID string = workspace.outputs.workspaceId
 output LOG_ANALYTICS_WORKSPACE_CUSTOMER_ID string = workspace.outputs.workspaceCustomerId

@@ -12,6 +12,8 @@ param ruleSuffix string
 param workspaceId string
 @description('Resource id of the DCR: the scope of the metric alert.')
 param dcrId string
+@description('Resource ids of the further DCR shards: each gets the DCR-limit alerts too.')
+param shardDcrIds array = []
 param actionGroupId string
 @description('NCRONTAB of the sweep (PGAUDIT_SWEEP_SCHEDULE): the pipeline-silent and lag windows are three of its intervals.')
 param sweepSchedule string
@@ -24,6 +26,7 @@ var on = {
   lag: settings.?lag ?? true
   errors: settings.?errors ?? true
   serverSilent: settings.?serverSilent ?? true
+  dcrLimits: settings.?dcrLimits ?? true
 }
 
 // Minutes between two sweeps of a six-field NCRONTAB that runs every N minutes (`s */N * * * *`),
@@ -195,3 +198,81 @@ resource pipelineSilent 'Microsoft.Insights/metricAlerts@2018-03-01' = if (on.pi
     actions: [{ actionGroupId: actionGroupId }]
   }
 }
+
+// The limits of each DCR (src/service-limits.ts: 2 GB and 12,000 requests per minute per DCR; the
+// service answers 429 past them). Metric names from Microsoft's supported-metrics reference for
+// Microsoft.Insights/dataCollectionRules (learn.microsoft.com/azure/azure-monitor/reference/
+// supported-metrics/microsoft-insights-datacollectionrules-metrics): ApiCallReceived_Count ("Logs
+// Ingestion Requests per Min", Count, dimensions InputStreamId and ResponseCode) and
+// BytesReceived_Count ("Logs Ingestion Bytes per Min", Total, dimension InputStreamId), both PT1M.
+// Sustained 429s, or bytes near the limit, mean the fleet needs another DCR shard (docs/deploy.md
+// "Sizing": raise dcrShards).
+var dcrLimitBytesPerMinute = 2000000000
+var dcrScopes = concat([dcrId], shardDcrIds)
+// Shard i is named by a letter (a for shard 0, b for 1, ...): alert names carry no digits.
+var shardLetters = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j']
+resource dcrThrottled 'Microsoft.Insights/metricAlerts@2018-03-01' = [
+  for (scope, i) in dcrScopes: if (on.dcrLimits) {
+    name: '${abbrs.insightsMetricAlerts}pgaudit-dcr-${shardLetters[i]}-throttled${ruleSuffix}'
+    location: 'global'
+    tags: tags
+    properties: {
+      description: 'DCR shard ${i} answered more than ${settings.?dcrThrottledRequests ?? 60} Logs Ingestion requests with 429 (throttled) in 15 minutes: the shard is at its limit; raise dcrShards (docs/deploy.md "Sizing").'
+      severity: 2
+      enabled: true
+      scopes: [scope]
+      evaluationFrequency: 'PT5M'
+      windowSize: 'PT15M'
+      criteria: {
+        'odata.type': 'Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria'
+        allOf: [
+          {
+            criterionType: 'StaticThresholdCriterion'
+            name: 'throttled-requests'
+            metricNamespace: 'Microsoft.Insights/dataCollectionRules'
+            metricName: 'ApiCallReceived_Count'
+            dimensions: [{ name: 'ResponseCode', operator: 'Include', values: ['429'] }]
+            operator: 'GreaterThan'
+            threshold: settings.?dcrThrottledRequests ?? 60
+            timeAggregation: 'Count'
+          }
+        ]
+      }
+      autoMitigate: true
+      actions: [{ actionGroupId: actionGroupId }]
+    }
+  }
+]
+resource dcrNearLimit 'Microsoft.Insights/metricAlerts@2018-03-01' = [
+  for (scope, i) in dcrScopes: if (on.dcrLimits) {
+    name: '${abbrs.insightsMetricAlerts}pgaudit-dcr-${shardLetters[i]}-bytes${ruleSuffix}'
+    location: 'global'
+    tags: tags
+    properties: {
+      description: 'DCR shard ${i} received more than ${settings.?dcrBytesPercent ?? 70} % of its limit of 2 GB per minute, averaged over 15 minutes: raise dcrShards before it throttles (docs/deploy.md "Sizing").'
+      severity: 3
+      enabled: true
+      scopes: [scope]
+      evaluationFrequency: 'PT5M'
+      windowSize: 'PT15M'
+      criteria: {
+        'odata.type': 'Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria'
+        allOf: [
+          {
+            criterionType: 'StaticThresholdCriterion'
+            name: 'bytes-near-limit'
+            metricNamespace: 'Microsoft.Insights/dataCollectionRules'
+            metricName: 'BytesReceived_Count'
+            dimensions: []
+            operator: 'GreaterThan'
+            // Total over the 15-minute window: 15 minutes at the given percent of the per-minute limit.
+            threshold: 15 * (dcrLimitBytesPerMinute / 100) * (settings.?dcrBytesPercent ?? 70)
+            timeAggregation: 'Total'
+          }
+        ]
+      }
+      autoMitigate: true
+      actions: [{ actionGroupId: actionGroupId }]
+    }
+  }
+]

@@ -18,6 +18,9 @@ param runTableName string
 param tiering object
 @description('Name of PgAuditBulk_CL as created by the workspace module (empty without tiering).')
 param bulkTableName string
+@description('DCRs the servers are spread over (docs/deploy.md "Sizing"): the first is dcrName, the others dcrName-1 ... dcrName-(N-1), each with the same streams, flows and tables.')
+@minValue(1)
+param dcrShards int = 1
 
 // One stream per table, columns from the generated JSON (npm run schema:gen); one data flow per
 // stream, one row in, one row out (infra/kql/transform.kql, checked against each stream).
@@ -43,32 +46,47 @@ var flows = concat(
   [{ stream: streams[1].streamName, table: runTableName, kql: identity }]
 )
 
+var dataFlows = [
+  for f in flows: {
+    streams: [f.stream]
+    destinations: ['workspace']
+    transformKql: f.kql
+    outputStream: 'Custom-${f.table}'
+  }
+]
+var dcrProperties = {
+  description: 'pgaudit-ingest: Logs Ingestion API streams ${streams[0].streamName} into ${tiering.enabled ? '${tableName} and ${bulkTableName}' : tableName}, ${streams[1].streamName} into ${runTableName}'
+  streamDeclarations: {
+    '${streams[0].streamName}': { columns: streams[0].streamColumns }
+    '${streams[1].streamName}': { columns: streams[1].streamColumns }
+  }
+  destinations: {
+    logAnalytics: [
+      { name: 'workspace', workspaceResourceId: workspaceId }
+    ]
+  }
+  dataFlows: dataFlows
+}
+
 resource dcr 'Microsoft.Insights/dataCollectionRules@2023-03-11' = {
   name: dcrName
   location: workspaceLocation
   tags: tags
   kind: 'Direct'
-  properties: {
-    description: 'pgaudit-ingest: Logs Ingestion API streams ${streams[0].streamName} into ${tiering.enabled ? '${tableName} and ${bulkTableName}' : tableName}, ${streams[1].streamName} into ${runTableName}'
-    streamDeclarations: {
-      '${streams[0].streamName}': { columns: streams[0].streamColumns }
-      '${streams[1].streamName}': { columns: streams[1].streamColumns }
-    }
-    destinations: {
-      logAnalytics: [
-        { name: 'workspace', workspaceResourceId: workspaceId }
-      ]
-    }
-    dataFlows: [
-      for f in flows: {
-        streams: [f.stream]
-        destinations: ['workspace']
-        transformKql: f.kql
-        outputStream: 'Custom-${f.table}'
-      }
-    ]
-  }
+  properties: dcrProperties
 }
+
+// The further DCR shards (PGAUDIT_DCR_SHARDS): the same rule under another name, each with its own
+// logs-ingestion endpoint and immutable id, writing the same tables.
+resource shardDcrs 'Microsoft.Insights/dataCollectionRules@2023-03-11' = [
+  for i in range(1, dcrShards - 1): {
+    name: '${dcrName}-${i}'
+    location: workspaceLocation
+    tags: tags
+    kind: 'Direct'
+    properties: dcrProperties
+  }
+]
 
 // Requests the DCR refuses (400 with the reason, 403, 413, throttling) and transformation errors
 // land in DCRLogErrors of the same workspace (category LogErrors, data-collection-monitor.md).
@@ -80,6 +98,17 @@ resource dcrErrors 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = 
     logs: [{ category: 'LogErrors', enabled: true }]
   }
 }
+
+resource shardDcrErrors 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = [
+  for i in range(0, dcrShards - 1): {
+    scope: shardDcrs[i]
+    name: 'pgaudit-ingest-errors'
+    properties: {
+      workspaceId: workspaceId
+      logs: [{ category: 'LogErrors', enabled: true }]
+    }
+  }
+]
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
   name: appInsightsName
@@ -97,6 +126,10 @@ output dcrName string = dcr.name
 output dcrId string = dcr.id
 output dcrImmutableId string = dcr.properties.immutableId
 output ingestionEndpoint string = dcr.properties.endpoints.logsIngestion
+// PGAUDIT_DCR_SHARDS: the further shards' endpoints and immutable ids, in shard order.
+output shardTargets array = [for i in range(0, dcrShards - 1): { endpoint: shardDcrs[i].properties.endpoints.logsIngestion, immutableId: shardDcrs[i].properties.immutableId }]
+output shardDcrNames array = [for i in range(0, dcrShards - 1): shardDcrs[i].name]
+output shardDcrIds array = [for i in range(0, dcrShards - 1): shardDcrs[i].id]
 output appInsightsName string = appInsights.name
 // Not a secret: with DisableLocalAuth the instrumentation key alone cannot send telemetry.
 output appInsightsConnectionString string = appInsights.properties.ConnectionString

@@ -7,6 +7,8 @@ param dcrName string
 param appInsightsName string
 param stateAccountName string
 param logsAccountName string
+@description('Names of the further DCR shards (monitoring.bicep): the identity uploads to each.')
+param shardDcrNames array = []
 
 // Built-in role definition ids (the same GUIDs in every tenant), by role name, from the sourced
 // data file: each id there was read from Microsoft's built-in roles reference. None is typed here.
@@ -53,6 +55,20 @@ resource publishToDcr 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(dcr.id, principalId, builtInRoles['Monitoring Metrics Publisher'].id)
   properties: grant(principalId, builtInRoles['Monitoring Metrics Publisher'].id)
 }
+
+// The same role on each further DCR shard, scoped to that DCR only.
+resource shardDcrs 'Microsoft.Insights/dataCollectionRules@2023-03-11' existing = [
+  for name in shardDcrNames: {
+    name: name
+  }
+]
+resource publishToShards 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (name, i) in shardDcrNames: {
+    scope: shardDcrs[i]
+    name: guid(shardDcrs[i].id, principalId, builtInRoles['Monitoring Metrics Publisher'].id)
+    properties: grant(principalId, builtInRoles['Monitoring Metrics Publisher'].id)
+  }
+]
 
 // Application Insights has local (instrumentation-key) auth disabled, so the host's telemetry is
 // accepted only from an identity holding Monitoring Metrics Publisher on the component itself.

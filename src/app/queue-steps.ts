@@ -62,7 +62,7 @@ export async function rejectMessage(rt: Runtime, server: string | null, reason: 
 }
 
 /** One error run record; if it cannot be sent, the log has it with its fields. */
-async function recordError(rt: Runtime, e: { server: string | null; code: string; message: string; hint: string }, ctx: Pick<InvocationContext, 'error'>): Promise<void> {
+export async function recordError(rt: Runtime, e: { server: string | null; code: string; message: string; hint: string }, ctx: Pick<InvocationContext, 'error'>): Promise<void> {
   const lines: string[] = [];
   await sendRunRecords([errorRecord(newRunInfo('queue'), new Date().toISOString(), e)], rt.context.runSink, (l) => lines.push(l));
   for (const l of lines) ctx.error(l);

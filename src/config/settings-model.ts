@@ -51,6 +51,12 @@ export interface Setting {
   readonly connection?: true;
 }
 
+/** A further DCR (a shard) that servers are assigned to by a stable hash (src/ship/dcr-shards.ts). */
+export interface DcrShardTarget {
+  readonly endpoint: string;
+  readonly immutableId: string;
+}
+
 /** The typed value of every setting. */
 export interface SettingValues {
   ingestionEndpoint: string;
@@ -73,6 +79,7 @@ export interface SettingValues {
   uploadAttempts: number;
   runBudgetMinutes: number;
   sweepSchedule: string;
+  dcrShards: DcrShardTarget[];
   clientId: string;
   logsStorage: StorageConnection;
   stateStorage: StorageConnection;
@@ -190,7 +197,7 @@ export const SETTINGS: readonly Setting[] = [
   },
   container('logsContainer', 'PGAUDIT_LOGS_CONTAINER', '--container', LOGS_CONTAINER, 'container of the diagnostic blobs (the Event Grid subscription filters on the same name)'),
   container('stateContainer', 'PGAUDIT_STATE_CONTAINER', '--state-container', 'pgaudit-state', 'container for checkpoints, session state and leases'),
-  container('queueName', 'PGAUDIT_QUEUE_NAME', '--queue', 'pgaudit-servers', 'Storage queue of the state account on which the timer sweep puts one message per server with work; the shipServer function takes them (its poison queue is <name>-poison)'),
+  container('queueName', 'PGAUDIT_QUEUE_NAME', '--queue', 'pgaudit-servers', 'Storage queue of the state account: the timer sweep puts one planning message per shard of servers on it, the planners one message per server with work; the shipServer function takes both (its poison queue is <name>-poison)'),
   container('deadLetterContainer', 'PGAUDIT_DEADLETTER_CONTAINER', '--deadletter-container', 'pgaudit-deadletter', 'container for rows the service refused'),
   {
     key: 'logLinePrefix', env: 'PGAUDIT_LOG_LINE_PREFIX', app: true, default: DEFAULT_LOG_LINE_PREFIX,
@@ -231,7 +238,7 @@ export const SETTINGS: readonly Setting[] = [
   numberSetting({
     key: 'lookbackHours', env: 'PGAUDIT_LOOKBACK_HOURS', default: '48', min: 1, max: 720, whole: true,
     flag: '--lookback-hours', arg: 'hours',
-    description: 'blobs of this many past hours are checked for late appends on every run (Azure may append to a blob after its hour); a cut last line waits this long before it becomes an UNPARSED row',
+    description: 'blobs of this many past hours are checked for late appends (Azure may append to a blob after its hour): the current day at every sweep, older days once an hour per server; a cut last line waits this long before it becomes an UNPARSED row',
   }),
   numberSetting({
     key: 'flushMb', env: 'PGAUDIT_FLUSH_MB', default: '8', min: 0.1, max: 64, whole: false,
@@ -268,6 +275,14 @@ export const SETTINGS: readonly Setting[] = [
     key: 'sweepSchedule', env: 'PGAUDIT_SWEEP_SCHEDULE', app: true, default: '0 */5 * * * *', cli: null,
     description: 'NCRONTAB (six fields) of the timer sweep',
     schema: (z) => z.string().trim().regex(/^(\S+\s+){5}\S+$/, 'must be a six-field NCRONTAB expression such as "0 */5 * * * *"'),
+  },
+  {
+    key: 'dcrShards', env: 'PGAUDIT_DCR_SHARDS', app: true, default: '[]', cli: null,
+    description: 'further DCRs beyond PGAUDIT_INGESTION_ENDPOINT/PGAUDIT_DCR_IMMUTABLE_ID (shard 0), as a JSON array of {"endpoint","immutableId"}; each server ships through one shard, chosen by a stable hash of its path; all write the same tables (Bicep sets it from its dcrShards parameter)',
+    schema: (z) => json(z, z.array(z.object({
+      endpoint: z.url({ protocol: /^https$/, message: 'endpoint must be the https:// Logs Ingestion endpoint of the DCR' }),
+      immutableId: z.string().regex(/^dcr-[0-9a-f]{32}$/, 'immutableId must be "dcr-" and 32 hex digits'),
+    }).strict()).max(99, 'at most 99 further DCRs'), '[{"endpoint":"https://dcr-x.westeurope-1.ingest.monitor.azure.com","immutableId":"dcr-0123456789abcdef0123456789abcdef"}]'),
   },
   {
     key: 'logsStorage', env: 'PGAUDIT_LOGS_STORAGE', app: true, connection: true,
@@ -337,7 +352,7 @@ export const INGESTION_KEYS = ['ingestionEndpoint', 'dcrImmutableId', 'streamNam
 export const RUN_KEYS = ['lookbackHours', 'flushMb', 'concurrency', 'runBudgetMinutes'] as const satisfies readonly SettingKey[];
 /** Everything a shipping run reads (the CLI and the Functions app alike). */
 export const SHIP_KEYS = [...STORAGE_KEYS, ...INGESTION_KEYS, ...PIPELINE_KEYS, ...RUN_KEYS] as const;
-/** Everything the Functions app reads: a shipping run's settings and the timer's schedule. */
-export const APP_KEYS = [...SHIP_KEYS, 'sweepSchedule'] as const;
+/** Everything the Functions app reads: a shipping run's settings, the timer's schedule and the DCR shards. */
+export const APP_KEYS = [...SHIP_KEYS, 'sweepSchedule', 'dcrShards'] as const;
 /** Settings every shipping run needs. */
 export const REQUIRED_FOR_SHIPPING = ['ingestionEndpoint', 'dcrImmutableId', 'logsStorage'] as const satisfies readonly SettingKey[];

@@ -72,7 +72,7 @@ export function resolveSettings<K extends SettingKey, R extends K>(keys: readonl
 /** The settings of a shipping run; the state storage defaults to the logs storage. */
 export type ShipSettings = Resolved<(typeof SHIP_KEYS)[number], (typeof REQUIRED_FOR_SHIPPING)[number]> & { readonly stateStorage: SettingValues['stateStorage'] };
 /** The Functions app's settings: a shipping run's and the timer's schedule. */
-export type Settings = ShipSettings & Pick<SettingValues, 'sweepSchedule'>;
+export type Settings = ShipSettings & Pick<SettingValues, 'sweepSchedule' | 'dcrShards'>;
 
 /** Fills what one setting defaults to from another: the state storage is the logs storage. */
 export function completeSettings<T extends { logsStorage: SettingValues['logsStorage']; stateStorage?: SettingValues['stateStorage'] }>(values: T): T & { stateStorage: SettingValues['stateStorage'] } {

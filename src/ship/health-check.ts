@@ -40,8 +40,9 @@ function failureOf(err: unknown, what: string): { message: string; credential: b
   return { message: `${what}: ${message}`, credential: isCredentialFailure(err) };
 }
 
-async function checkStream(t: HealthTargets, stream: string): Promise<CheckResult> {
-  const name = `ingestion ${stream}`;
+/** An empty upload to one stream of the DCR (`label` names a further DCR shard in the result). */
+export async function checkStream(t: HealthTargets, stream: string, label = ''): Promise<CheckResult> {
+  const name = `ingestion ${stream}${label}`;
   try {
     const res = await t.ingestion.post(t.ruleId, stream, '[]', AbortSignal.timeout(t.timeoutMs ?? 30_000));
     if (res.status >= 200 && res.status < 300) return { name, ok: true, message: `an empty upload was accepted (HTTP ${res.status})`, fix: null };

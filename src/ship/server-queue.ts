@@ -8,6 +8,7 @@ import type { HostQueueSettings } from '../config/host-queue-settings.js';
 import { PgAuditError } from '../errors/pgaudit-error.js';
 import { runErrorOf } from '../errors/run-error.js';
 import { QUEUE_MESSAGE_BYTES } from '../service-limits.js';
+import { planMessageText, type NewPlanMessage } from './plan-message.js';
 import { serverMessageText, type ServerMessage } from './server-message.js';
 
 /** The suffix the Functions host gives the poison queue of a queue trigger. */
@@ -79,6 +80,26 @@ export class ServerQueue {
     };
     await Promise.all(Array.from({ length: Math.min(parallel, messages.length) }, worker));
     return messages.map((m) => m.serverPath);
+  }
+
+  /** One planning message per shard (plan-message.ts), `parallel` sends at a time. */
+  async sendPlans(messages: readonly NewPlanMessage[], parallel = 16, now = new Date()): Promise<void> {
+    const pending = [...messages];
+    const worker = async (): Promise<void> => {
+      for (let m = pending.shift(); m; m = pending.shift()) {
+        try {
+          await this.queue.sendMessage(encodeMessage(planMessageText(m, now), this.encoding));
+        } catch (err) {
+          const e = runErrorOf(null, err);
+          throw new QueueSendError(`could not put planning shard ${m.shard} of sweep ${m.sweepId} on queue ${this.queue.name}: ${e.message}`, {
+            hint: e.hint ?? 'check that the queue exists and the identity has Storage Queue Data Contributor on the state account',
+            code: 'QueueSendFailed',
+            cause: err,
+          });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(parallel, messages.length) }, worker));
   }
 
   /** Messages waiting in the poison queue (approximate, as the service counts them). */

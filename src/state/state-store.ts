@@ -12,6 +12,7 @@ import type { SavedSession } from '../enrich/sessions.js';
 import { readMarker, readServerState, readSessions, SERVER_STATE_VERSION, type BlobMarker, type ServerState } from './documents.js';
 import { readBlobText, statusOf } from './read-text.js';
 import { ServerLease, type StateNotice } from './server-lease.js';
+import { serverMetadata } from './server-metadata.js';
 import { StateDocumentError } from './state-document-error.js';
 
 export interface StateStoreOptions {
@@ -91,22 +92,36 @@ export class StateStore {
   async acquire(serverPath: string): Promise<ServerLease | null> {
     const name = StateStore.serverDocName(serverPath);
     const blob = this.container.getBlockBlobClient(name);
-    const initial = JSON.stringify(newServerState(serverPath));
-    let created = false;
-    try {
-      await blob.upload(initial, Buffer.byteLength(initial), { conditions: { ifNoneMatch: '*' }, blobHTTPHeaders: { blobContentType: 'application/json' } });
-      created = true;
-    } catch (err) {
-      // 409 (leased) or 412 (exists): it is there already, which is what we need.
-      if (statusOf(err) !== 409 && statusOf(err) !== 412) throw err;
-    }
     const leaseClient = blob.getBlobLeaseClient();
+    // The lease first: the document exists for every server shipped before (one request, not two).
+    // Only a server without one (404) has it created, and is leased then.
+    let created = false;
+    const lease = async (): Promise<boolean> => {
+      try {
+        await leaseClient.acquireLease(this.options.leaseSeconds);
+        return true;
+      } catch (err) {
+        if (statusOf(err) === 409) return false;
+        throw err;
+      }
+    };
+    let leased: boolean;
     try {
-      await leaseClient.acquireLease(this.options.leaseSeconds);
+      leased = await lease();
     } catch (err) {
-      if (statusOf(err) === 409) return null;
-      throw err;
+      if (statusOf(err) !== 404) throw err;
+      const fresh = newServerState(serverPath);
+      const initial = JSON.stringify(fresh);
+      try {
+        await blob.upload(initial, Buffer.byteLength(initial), { conditions: { ifNoneMatch: '*' }, metadata: serverMetadata(fresh), blobHTTPHeaders: { blobContentType: 'application/json' } });
+        created = true;
+      } catch (e) {
+        // 409 (leased) or 412 (exists): another worker created it meanwhile, which is what we need.
+        if (statusOf(e) !== 409 && statusOf(e) !== 412) throw e;
+      }
+      leased = await lease();
     }
+    if (!leased) return null;
     try {
       const doc = await readBlobText(blob);
       const state = doc ? readServerState(name, doc.text) : newServerState(serverPath);
@@ -163,10 +178,13 @@ export class StateStore {
     });
   }
 
-  /** Writes a server document under a lease (ServerLease.save calls this). */
+  /**
+   * Writes a server document under a lease (ServerLease.save calls this), with its planning
+   * summary as metadata in the same upload (server-metadata.ts).
+   */
   async writeServer(name: string, state: ServerState, leaseId: string): Promise<void> {
     const body = JSON.stringify(state);
-    await this.container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), { conditions: { leaseId }, blobHTTPHeaders: { blobContentType: 'application/json' } });
+    await this.container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), { conditions: { leaseId }, metadata: serverMetadata(state), blobHTTPHeaders: { blobContentType: 'application/json' } });
   }
 
   async writeJson(name: string, value: unknown, metadata?: Record<string, string>): Promise<void> {

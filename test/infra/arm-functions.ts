@@ -85,6 +85,7 @@ export const FUNCTIONS: Record<string, (...a: Any[]) => unknown> = {
   first: (v: Any) => v[0],
   last: (v: Any) => v[v.length - 1],
   take: (v: Any, n: number) => v.slice(0, n),
+  range: (start: number, count: number) => Array.from({ length: count }, (_, i) => start + i),
   guid: (...a: unknown[]) => hash(a).slice(0, 32).replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-'),
   uniquestring: (...a: unknown[]) => hash(a).slice(0, 13),
   extensionresourceid: (scope: string, ...a: unknown[]) => `${scope}${typeAndNames(a)}`,

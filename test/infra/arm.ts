@@ -272,7 +272,9 @@ export class Deployment {
 
   /** Nested deployment outputs, evaluated in that deployment's scope. */
   outputs(): Record<string, { value: unknown }> {
-    return Object.fromEntries(Object.entries(this.template.outputs ?? {}).map(([k, o]) => [k, { value: this.evaluate((o as Any).value) }]));
+    // An output `[for ...]` compiles to a copy loop (count, input) instead of a value.
+    const value = (o: Any): unknown => (o.copy ? Array.from({ length: Number(this.evaluate(o.copy.count)) }, (_, j) => this.evaluate(o.copy.input, { '': j })) : this.evaluate(o.value));
+    return Object.fromEntries(Object.entries(this.template.outputs ?? {}).map(([k, o]) => [k, { value: value(o as Any) }]));
   }
 
   /** Every deployed resource (conditions applied, copy loops expanded), nested deployments included. */

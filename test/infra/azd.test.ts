@@ -33,6 +33,7 @@ const MAPPING: { param: string; env?: string; reason?: string }[] = [
   { param: 'totalRetentionInDays', env: 'PGAUDIT_TOTAL_RETENTION_DAYS' },
   { param: 'existingLogsStorageAccountName', env: 'PGAUDIT_EXISTING_LOGS_STORAGE_ACCOUNT' },
   { param: 'maximumInstanceCount', env: 'PGAUDIT_MAXIMUM_INSTANCE_COUNT' },
+  { param: 'dcrShards', env: 'PGAUDIT_DCR_SHARD_COUNT' },
   // App settings: the azd variable is the app setting's own name (test/infra/settings.test.ts).
   ...['logLinePrefix', 'serverLogLinePrefixes', 'statementCap', 'redactPatterns', 'filters', 'lookbackHours', 'flushMb', 'concurrency', 'uploadTimeoutSeconds', 'uploadAttempts', 'runBudgetMinutes', 'sweepSchedule', 'logsContainer'].map((param) => ({
     param,

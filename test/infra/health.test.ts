@@ -32,6 +32,9 @@ const DEFAULTS = [
   { rule: 'ingest-lag', severity: 2, window: 'PT15M', frequency: 'PT5M', condition: { metricMeasureColumn: 'BytesBehind', timeAggregation: 'Minimum', operator: 'GreaterThan', threshold: 100000000, failingPeriods: { numberOfEvaluationPeriods: 2, minFailingPeriodsToAlert: 2 } } },
   { rule: 'ingest-errors', severity: 2, window: 'PT15M', frequency: 'PT5M', condition: { timeAggregation: 'Count', operator: 'GreaterThan', threshold: 0 } },
   { rule: 'server-silent', severity: 2, window: 'PT6H', frequency: 'PT1H', condition: { timeAggregation: 'Count', operator: 'GreaterThan', threshold: 0 } },
+  // Per DCR shard (a, shard 0, is the only one by default): throttled requests, and bytes near 2 GB per minute (70 % over 15 minutes).
+  { rule: 'metric:dcr-a-throttled', severity: 2, window: 'PT15M', frequency: 'PT5M', condition: { metricName: 'ApiCallReceived_Count', dimensions: [{ name: 'ResponseCode', operator: 'Include', values: ['429'] }], timeAggregation: 'Count', operator: 'GreaterThan', threshold: 60 } },
+  { rule: 'metric:dcr-a-bytes', severity: 3, window: 'PT15M', frequency: 'PT5M', condition: { metricName: 'BytesReceived_Count', timeAggregation: 'Total', operator: 'GreaterThan', threshold: 15 * 0.7 * 2_000_000_000 } },
 ];
 
 describe('health alerts with default settings', () => {
@@ -104,6 +107,7 @@ describe('health settings', () => {
     { off: 'lag', gone: ['ingest-lag'] },
     { off: 'errors', gone: ['ingest-errors'] },
     { off: 'serverSilent', gone: ['server-silent'] },
+    { off: 'dcrLimits', gone: ['metric:dcr-a-throttled', 'metric:dcr-a-bytes'] },
   ])('$off: false removes exactly its rules', ({ off, gone }, ctx) => {
     requireOrSkip(ctx, bicepPath() !== null, MISSING_BICEP);
     expect(Object.keys(healthRules({ health: { [off]: false } })).sort()).toEqual(DEFAULTS.map((r) => r.rule).filter((r) => !gone.includes(r)).sort());

@@ -36,8 +36,8 @@ const TUNABLE: { key: string; param: string; value: unknown; text: string }[] = 
   { key: 'sweepSchedule', param: 'sweepSchedule', value: '0 */10 * * * *', text: '0 */10 * * * *' },
   { key: 'logsContainer', param: 'logsContainer', value: 'copied-audit-logs', text: 'copied-audit-logs' },
 ];
-// Settings the deployment itself decides (the DCR, its two streams, the identity).
-const DECIDED = ['ingestionEndpoint', 'dcrImmutableId', 'streamName', 'runStreamName', 'clientId'];
+// Settings the deployment itself decides (the DCR and its shards, its two streams, the identity).
+const DECIDED = ['ingestionEndpoint', 'dcrImmutableId', 'dcrShards', 'streamName', 'runStreamName', 'clientId'];
 // The containers and the queue the storage module creates under the model's default names.
 const CONTAINERS = ['stateContainer', 'deadLetterContainer'];
 const QUEUES = ['queueName'];

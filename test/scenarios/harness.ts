@@ -6,7 +6,8 @@ import type { AppendBlobClient } from '@azure/storage-blob';
 import { createShipContext, type ShipClients, type ShipConfig, type ShipContext } from '../../src/ship/ship-context.js';
 import { RUN_STREAM_NAME } from '../../src/run-record-schema.js';
 import { STREAM_NAME } from '../../src/schema.js';
-import { planFromListing, planLookback, type ListedPlan } from '../../src/ship/plan.js';
+import { planFromListing, type ListedPlan } from '../../src/ship/plan.js';
+import { planFleet, type ShardPlan } from '../../src/ship/plan-shard.js';
 import { runSweep, type SweepSummary } from '../../src/ship/sweep.js';
 import { caFile } from '../helpers/cli-process.js';
 import { startStack, TEST_RULE_ID, type Stack, type StackOptions } from '../support/stack.js';
@@ -138,8 +139,16 @@ export async function shipListed(sc: Scenario, prefix: string, range?: { from: D
   return { ...(await runSweep(planned.plan, sc.ctx.deps)), planned };
 }
 
-/** The timer's run: the lookback plan of the known servers (and `servers`), then the run. */
-export async function sweepLive(sc: Scenario, servers: readonly string[] = []): Promise<SweepSummary & { planned: ListedPlan }> {
-  const planned = await planLookback(sc.ctx.deps.source, sc.ctx.store, sc.ctx.deps.options.now(), sc.ctx.config.lookbackMs, servers);
+const lastPlanAt = new WeakMap<Scenario, Date>();
+
+/**
+ * The timer's run as the fleet planner makes it (every shard, in this process): the known servers
+ * (and `servers`, discovered), the recent days at every sweep, the older days when due (the
+ * scenario remembers when it last planned, as the timer instance does), then the run.
+ */
+export async function sweepLive(sc: Scenario, servers: readonly string[] = [], o: { shardSize?: number } = {}): Promise<SweepSummary & { planned: ShardPlan }> {
+  const now = sc.ctx.deps.options.now();
+  const planned = await planFleet(sc.ctx.deps.source, sc.ctx.store, { now, lookbackMs: sc.ctx.config.lookbackMs, previousPlanAt: lastPlanAt.get(sc) ?? null, extraServers: servers, size: o.shardSize });
+  lastPlanAt.set(sc, now);
   return { ...(await runSweep(planned.plan, sc.ctx.deps)), planned };
 }

@@ -53,6 +53,20 @@ async function visible(rt: Runtime): Promise<ServerMessage[]> {
   });
 }
 
+/** Takes the planning messages off the queue (as the host would hand them to shipServer). */
+async function takePlanMessages(rt: Runtime): Promise<unknown[]> {
+  const taken: unknown[] = [];
+  const { receivedMessageItems } = await rt.queue.queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 5 });
+  for (const item of receivedMessageItems) {
+    const m = JSON.parse(Buffer.from(item.messageText, 'base64').toString('utf8')) as { kind?: string };
+    if (m.kind === 'plan') {
+      taken.push(m);
+      await rt.queue.queue.deleteMessage(item.messageId, item.popReceipt);
+    } else await rt.queue.queue.updateMessage(item.messageId, item.popReceipt, undefined, 0);
+  }
+  return taken;
+}
+
 const thisHour = (): Date => {
   const now = new Date();
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), now.getUTCHours()));
@@ -69,7 +83,7 @@ const drain = (rt: Runtime, o: { untilEmpty?: boolean; timeoutMs?: number; visib
   drainQueue(rt.queue.queue, rt.queue.poison, onShipServer, { host: { ...host, visibilityTimeoutSeconds: o.visibilityTimeoutSeconds ?? host.visibilityTimeoutSeconds }, untilEmpty: o.untilEmpty ?? true, timeoutMs: o.timeoutMs ?? 30_000 });
 
 describe('the server queue', () => {
-  it('the sweep enqueues one base64 message per server with work and none for idle servers; it ships nothing itself', async () => {
+  it('the sweep enqueues planning shards (and discovered servers); the shard planner enqueues one base64 message per server with work, naming its blobs, and none for idle servers; nothing is shipped while planning', async () => {
     const rt = await appRuntime();
     const tag = randomUUID().slice(0, 4);
     const [fresh, idle, grown] = [`pg-q1-new-${tag}`, `pg-q1-idle-${tag}`, `pg-q1-grown-${tag}`];
@@ -82,17 +96,26 @@ describe('the server queue', () => {
     await append(await appendBlob(stack, g.name), bytesOf(g.s.audit(2)));
     const before = stack.ingestion.accepted.length;
     // The fresh server is not known to the state yet: discovery (hourly, so on this first sweep) finds it.
-    const { enqueued } = await onSweep({}, logsOf(lines)('sweep'));
-    expect(stack.ingestion.accepted.length).toBe(before);
+    const { enqueued, shards, discovered } = await onSweep({}, logsOf(lines)('sweep'));
+    expect([shards, enqueued]).toEqual([1, []]);
     const mine = (servers: string[]) => servers.filter((p) => p.includes(`-${tag.toUpperCase()}/`)).sort();
-    expect(mine(enqueued)).toEqual([serverPath(fresh), serverPath(grown)].sort());
+    expect(mine(discovered)).toEqual([serverPath(fresh)]);
+    // The planners (shipServer invocations): the shard of the known servers, the discovered servers.
+    const plans = await takePlanMessages(rt);
+    expect(plans.length).toBeGreaterThanOrEqual(2);
+    for (const p of plans) await onShipServer(p, logsOf(lines)('shipServer'));
+    expect(stack.ingestion.accepted.length).toBe(before);
     const messages = (await visible(rt)).filter((m) => mine([m.serverPath]).length > 0);
-    expect(messages.map((m) => [m.serverPath, m.reason, m.blobs]).sort()).toEqual([[serverPath(fresh), 'sweep', undefined], [serverPath(grown), 'sweep', undefined]].sort());
-    // The sweep's heartbeat counts what planning saw, and says it shipped nothing.
-    const beat = stack.ingestion.acceptedOn(RUN_STREAM_NAME).filter((r) => r.Trigger === 'sweep' && r.RecordType === 'heartbeat').at(-1)!;
+    expect(messages.map((m) => [m.serverPath, m.reason, m.blobs]).sort()).toEqual([[serverPath(fresh), 'sweep', [hourBlob(fresh, thisHour())]], [serverPath(grown), 'sweep', [g.name]]].sort());
+    // The sweep's heartbeat counts the servers known, and says it shipped nothing; the shard's counts what it planned.
+    const beats = stack.ingestion.acceptedOn(RUN_STREAM_NAME).filter((r) => r.RecordType === 'heartbeat');
+    const beat = beats.filter((r) => r.Trigger === 'sweep').at(-1)!;
     expect(beat.RowsShipped).toBe(0);
     expect(beat.ServersSeen as number).toBeGreaterThanOrEqual(3);
+    const shardBeats = beats.filter((r) => r.Trigger === 'queue' && r.ServerName === null && r.ServersSeen === 2);
+    expect(shardBeats.at(-1)).toMatchObject({ RowsShipped: 0 });
     expect(lines.some((l) => l.includes('"event":"pgaudit-ingest.enqueued"') && l.includes('"trigger":"sweep"'))).toBe(true);
+    expect(lines.some((l) => l.includes('"event":"pgaudit-ingest.planned"'))).toBe(true);
   });
 
   it('shipServer ships exactly the server its message names, from that server’s own lookback plan', async () => {

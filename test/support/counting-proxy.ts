@@ -29,15 +29,26 @@ export async function startCountingProxy(target: { port: number; connectionStrin
     const url = new URL(req.url ?? '/', 'http://proxy');
     const key = `${req.method} ${kindOf(req.method ?? 'GET', url)}`;
     counts[key] = (counts[key] ?? 0) + 1;
-    const upstream = http.request({ host: '127.0.0.1', port: target.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      // A connection Azurite reset under load (seen at thousands of requests a second) is tried
+      // again, up to three times: the client made one request, and one is counted.
+      const attempt = (left: number): void => {
+        const upstream = http.request({ host: '127.0.0.1', port: target.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        });
+        upstream.on('error', (err) => {
+          if (left > 0 && !res.headersSent) return void setTimeout(() => attempt(left - 1), 50);
+          res.writeHead(502);
+          res.end(String(err));
+        });
+        upstream.end(body);
+      };
+      attempt(3);
     });
-    upstream.on('error', (err) => {
-      res.writeHead(502);
-      res.end(String(err));
-    });
-    req.pipe(upstream);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
