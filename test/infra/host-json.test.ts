@@ -14,9 +14,9 @@ const queues = host.extensions.queues;
 const seconds = (t: string): number => t.split(':').map(Number).reduce((a, b) => a * 60 + b, 0);
 const defaultOf = (key: string): number => Number(SETTINGS.find((s) => s.key === key)!.default);
 
-/** The table under "### host.json queue settings" in docs/deploy.md: option → value. */
+/** The table under "### host.json queue settings" in docs/operate.md: option → value. */
 function documented(): Queues {
-  const doc = readFileSync(path.join(ROOT, 'docs/deploy.md'), 'utf8');
+  const doc = readFileSync(path.join(ROOT, 'docs/operate.md'), 'utf8');
   const section = /### host\.json queue settings\n([\s\S]*?)\n#/.exec(doc)?.[1] ?? '';
   const rows = [...section.matchAll(/^\| `(\w+)` \| `([^`]+)` \|/gm)];
   return Object.fromEntries(rows.map(([, option, value]) => [option!, /^\d+$/.test(value!) ? Number(value) : value!]));

@@ -110,3 +110,9 @@ describe('the documentation', () => {
     expect(unknownOptions('README.md', text, optionsByCommand())).toHaveLength(unknown);
   });
 });
+
+describe('the documentation speaks of the product, not of its tracker', () => {
+  it.for(PAGES)('%s names no issue number', (page) => {
+    expect(prose(read(page)).match(/\bissue\s*#?\d+/gi) ?? []).toEqual([]);
+  });
+});
