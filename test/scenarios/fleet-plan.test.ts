@@ -6,35 +6,19 @@
 import { randomUUID } from 'node:crypto';
 import { InvocationContext } from '@azure/functions';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRuntime, onShipServer, onSweep, useRuntime, type Runtime } from '../../src/app/function-runtime.js';
+import { onShipServer, onSweep, useRuntime, type Runtime } from '../../src/app/function-runtime.js';
 import { hostQueueSettings } from '../../src/config/host-queue-settings.js';
-import { loadSettings } from '../../src/config/settings.js';
 import { RUN_STREAM_NAME } from '../../src/run-record-schema.js';
 import { drainQueue } from '../support/queue-host.js';
-import { TEST_RULE_ID } from '../support/stack.js';
-import { acceptedFor, append, appendBlob, expectExactlyOnce, stackPerFile } from './harness.js';
+import { acceptedFor, append, appendBlob, expectExactlyOnce, stackPerFile, appRuntime as appRuntimeOf } from './harness.js';
 import { bytesOf, hourBlob, serverPath, SessionScript, type ExpectedAudit } from './workload.js';
 
 const stack = stackPerFile({ queue: true });
 const host = hostQueueSettings();
 afterEach(() => useRuntime(null));
 
-async function appRuntime(planShardSize: number): Promise<Runtime> {
-  const id = randomUUID().slice(0, 8);
-  const settings = loadSettings({
-    PGAUDIT_INGESTION_ENDPOINT: stack.ingestion.endpoint,
-    PGAUDIT_DCR_IMMUTABLE_ID: TEST_RULE_ID,
-    PGAUDIT_LOGS_STORAGE: stack.azurite.connectionString,
-    PGAUDIT_STATE_STORAGE: stack.stateConnectionString,
-    PGAUDIT_STATE_CONTAINER: `fp-state-${id}`,
-    PGAUDIT_DEADLETTER_CONTAINER: `fp-dead-${id}`,
-    PGAUDIT_QUEUE_NAME: `fp-${id}`,
-  });
-  // A rescued server is also planned by its shard: one of the two messages finds it busy and is deferred (shortly here).
-  const rt = { ...(await createRuntime(settings, { ...stack.clients(), queue: stack.queueService() })), planShardSize, deferSeconds: 1 };
-  useRuntime(rt);
-  return rt;
-}
+// A rescued server is also planned by its shard: one of the two messages finds it busy and is deferred (shortly here).
+const appRuntime = (planShardSize: number): Promise<Runtime> => appRuntimeOf(stack, { planShardSize, deferSeconds: 1 }, 'fp-');
 
 const ctxOf = (lines: string[], fn: string): InvocationContext => new InvocationContext({ functionName: fn, logHandler: (level, ...args) => void lines.push(`${level} ${args.join(' ')}`) });
 const thisHour = (): Date => new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);

@@ -3,6 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { AppendBlobClient } from '@azure/storage-blob';
+import { createRuntime, useRuntime, type Runtime } from '../../src/app/function-runtime.js';
+import { loadSettings } from '../../src/config/settings.js';
 import { createShipContext, type ShipClients, type ShipConfig, type ShipContext } from '../../src/ship/ship-context.js';
 import { RUN_STREAM_NAME } from '../../src/run-record-schema.js';
 import { STREAM_NAME } from '../../src/schema.js';
@@ -151,4 +153,24 @@ export async function sweepLive(sc: Scenario, servers: readonly string[] = [], o
   const planned = await planFleet(sc.ctx.deps.source, sc.ctx.store, { now, lookbackMs: sc.ctx.config.lookbackMs, previousPlanAt: lastPlanAt.get(sc) ?? null, extraServers: servers, size: o.shardSize });
   lastPlanAt.set(sc, now);
   return { ...(await runSweep(planned.plan, sc.ctx.deps)), planned };
+}
+
+/**
+ * The Functions app's runtime on containers and a queue private to one test (`prefix` names them),
+ * installed as the app's runtime; `overrides` replace fields of it (a shard size, a shorter deferral).
+ */
+export async function appRuntime(stack: Stack, overrides: Partial<Runtime> = {}, prefix = ''): Promise<Runtime> {
+  const id = `${prefix}${randomUUID().slice(0, 8)}`;
+  const settings = loadSettings({
+    PGAUDIT_INGESTION_ENDPOINT: stack.ingestion.endpoint,
+    PGAUDIT_DCR_IMMUTABLE_ID: TEST_RULE_ID,
+    PGAUDIT_LOGS_STORAGE: stack.azurite.connectionString,
+    PGAUDIT_STATE_STORAGE: stack.stateConnectionString,
+    PGAUDIT_STATE_CONTAINER: `state-${id}`,
+    PGAUDIT_DEADLETTER_CONTAINER: `dead-${id}`,
+    PGAUDIT_QUEUE_NAME: `servers-${id}`,
+  });
+  const rt = { ...(await createRuntime(settings, { ...stack.clients(), queue: stack.queueService() })), ...overrides };
+  useRuntime(rt);
+  return rt;
 }

@@ -6,16 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { InvocationContext } from '@azure/functions';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRuntime, onBlobCreated, onShipServer, onSweep, useRuntime, type Runtime } from '../../src/app/function-runtime.js';
+import { onBlobCreated, onShipServer, onSweep, useRuntime, type Runtime } from '../../src/app/function-runtime.js';
 import { hostQueueSettings } from '../../src/config/host-queue-settings.js';
-import { loadSettings } from '../../src/config/settings.js';
 import { RUN_STREAM_NAME } from '../../src/run-record-schema.js';
 import { readServerMessage, type ServerMessage } from '../../src/ship/server-message.js';
 import { StateStore } from '../../src/state/state-store.js';
 import { runCli } from '../helpers/cli-process.js';
 import { drainQueue } from '../support/queue-host.js';
-import { TEST_RULE_ID } from '../support/stack.js';
-import { acceptedFor, append, appendBlob, cliEnv, expectExactlyOnce, LOGS, stackPerFile } from './harness.js';
+import { acceptedFor, append, appendBlob, cliEnv, expectExactlyOnce, LOGS, stackPerFile, appRuntime as appRuntimeOf } from './harness.js';
 import { bytesOf, hourBlob, serverPath, SessionScript } from './workload.js';
 
 const stack = stackPerFile({ queue: true });
@@ -23,22 +21,7 @@ const host = hostQueueSettings();
 
 afterEach(() => useRuntime(null));
 
-/** The Functions app's runtime on containers and a queue private to one test. */
-async function appRuntime(overrides: Partial<Runtime> = {}): Promise<Runtime> {
-  const id = randomUUID().slice(0, 8);
-  const settings = loadSettings({
-    PGAUDIT_INGESTION_ENDPOINT: stack.ingestion.endpoint,
-    PGAUDIT_DCR_IMMUTABLE_ID: TEST_RULE_ID,
-    PGAUDIT_LOGS_STORAGE: stack.azurite.connectionString,
-    PGAUDIT_STATE_STORAGE: stack.stateConnectionString,
-    PGAUDIT_STATE_CONTAINER: `state-${id}`,
-    PGAUDIT_DEADLETTER_CONTAINER: `dead-${id}`,
-    PGAUDIT_QUEUE_NAME: `servers-${id}`,
-  });
-  const rt = { ...(await createRuntime(settings, { ...stack.clients(), queue: stack.queueService() })), ...overrides };
-  useRuntime(rt);
-  return rt;
-}
+const appRuntime = (overrides: Partial<Runtime> = {}): Promise<Runtime> => appRuntimeOf(stack, overrides);
 
 const logsOf = (lines: string[]) => (fn: string) => new InvocationContext({ functionName: fn, logHandler: (level, ...args) => void lines.push(`${level} ${args.join(' ')}`) });
 

@@ -3,13 +3,11 @@
 // Ingestion endpoint, and the real LogsQueryClient asks the local Logs Query endpoint, which
 // answers from what the ingestion endpoint accepted. Nothing here knows the expected counts: the
 // command computes them from its canary, and the rows checked are the ones that arrived.
-import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { InvocationContext } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, onBlobCreated, onShipServer, useRuntime, type Runtime } from '../../src/app/function-runtime.js';
+import { onBlobCreated, onShipServer, useRuntime, type Runtime } from '../../src/app/function-runtime.js';
 import { hostQueueSettings } from '../../src/config/host-queue-settings.js';
-import { loadSettings } from '../../src/config/settings.js';
 import { RUN_COLUMNS, RUN_STREAM_NAME, RUN_TABLE_NAME } from '../../src/run-record-schema.js';
 import { COLUMNS, STREAM_NAME, TABLE_NAME } from '../../src/schema.js';
 import { createCanary, serverPathOf, SMOKE_RESOURCE_GROUP, SMOKE_SUBSCRIPTION } from '../../src/smoke/canary.js';
@@ -18,7 +16,7 @@ import { caFile, runCli, type CliRun } from '../helpers/cli-process.js';
 import { startQueryEndpoint, LOGS_QUERY_AUDIENCE, type QueryHandle } from '../support/logs-query-endpoint.js';
 import { drainQueue } from '../support/queue-host.js';
 import { TEST_RULE_ID } from '../support/stack.js';
-import { append, appendBlob, LOGS, stackPerFile } from './harness.js';
+import { append, appendBlob, LOGS, stackPerFile, appRuntime as appRuntimeOf } from './harness.js';
 import { bytesOf, hourBlob, SessionScript } from './workload.js';
 
 const WORKSPACE_ID = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
@@ -64,22 +62,7 @@ async function newCanary(before: readonly string[], running: Promise<CliRun>): P
   }
 }
 
-/** The Functions app's runtime on containers and a queue private to one test. */
-async function appRuntime(): Promise<Runtime> {
-  const id = randomUUID().slice(0, 8);
-  const settings = loadSettings({
-    PGAUDIT_INGESTION_ENDPOINT: stack.ingestion.endpoint,
-    PGAUDIT_DCR_IMMUTABLE_ID: TEST_RULE_ID,
-    PGAUDIT_LOGS_STORAGE: stack.azurite.connectionString,
-    PGAUDIT_STATE_STORAGE: stack.stateConnectionString,
-    PGAUDIT_STATE_CONTAINER: `state-${id}`,
-    PGAUDIT_DEADLETTER_CONTAINER: `dead-${id}`,
-    PGAUDIT_QUEUE_NAME: `servers-${id}`,
-  });
-  const rt = await createRuntime(settings, { ...stack.clients(), queue: stack.queueService() });
-  useRuntime(rt);
-  return rt;
-}
+const appRuntime = (): Promise<Runtime> => appRuntimeOf(stack);
 
 const invocation = (functionName: string): InvocationContext => new InvocationContext({ functionName });
 

@@ -22,13 +22,12 @@
 // for 127.0.0.1/localhost; trust it with trustingClientOptions(handle) (tlsOptions.ca of
 // @azure/core-rest-pipeline — no NODE_EXTRA_CA_CERTS, nothing global).
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { createServer, request } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:https';
 import { gunzipSync } from 'node:zlib';
 import type { LogsIngestionClientOptions } from '@azure/monitor-ingestion';
-import selfsigned from 'selfsigned';
 import { COLUMNS, type TableColumnType } from '../../src/schema.js';
 import { LOGS_INGESTION_LIMITS } from '../../src/service-limits.js';
+import { startHttpsDouble } from './https-double.js';
 
 export const INGESTION_API_VERSION = '2023-01-01';
 /** What the service enforces (src/service-limits.ts, with its source). */
@@ -164,11 +163,6 @@ export function violationOf(rows: unknown, columns: IngestionOptions['columns'] 
 }
 
 export async function startIngestionEndpoint(options: IngestionOptions): Promise<IngestionHandle> {
-  const pems = selfsigned.generate([{ name: 'commonName', value: 'localhost' }], {
-    days: 1,
-    keySize: 2048,
-    extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] }],
-  });
   const streams = new Map<string, NonNullable<IngestionOptions['columns']>>([[options.stream, options.columns ?? COLUMNS], ...Object.entries(options.moreStreams ?? {})]);
   const acceptedBy = new Map<string, Record<string, unknown>[]>([...streams.keys()].map((s) => [s, []]));
   const accepted = acceptedBy.get(options.stream)!;
@@ -245,17 +239,10 @@ export async function startIngestionEndpoint(options: IngestionOptions): Promise
     finish(204);
   };
 
-  const server = createServer({ key: pems.private, cert: pems.cert }, (req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { code: 'TestDoubleFailure', message: String(err) } }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await startHttpsDouble('localhost', handle);
   return {
-    endpoint: `https://127.0.0.1:${port}`,
-    ca: pems.cert,
+    endpoint: server.endpoint,
+    ca: server.ca,
     accepted,
     acceptedOn: (s) => acceptedBy.get(s) ?? [],
     requests,
@@ -271,11 +258,7 @@ export async function startIngestionEndpoint(options: IngestionOptions): Promise
       const p = `/dataCollectionRules/${encodeURIComponent(over.ruleId ?? options.ruleId)}/streams/${encodeURIComponent(over.stream ?? options.stream)}`;
       return v === null ? p : `${p}?api-version=${v}`;
     },
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }
 

@@ -13,9 +13,7 @@
 // the service does: datetime as ISO text, dynamic values as JSON text (the client parses both).
 // The SDK refuses bearer tokens over http, hence https with a self-signed certificate (ca).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import selfsigned from 'selfsigned';
+import { startHttpsDouble } from './https-double.js';
 import { KqlEval, type TRow, type Value } from '../detections/kql-eval.js';
 import { checkKql, errorsOf, resultColumns, type ColumnSpec } from '../helpers/kusto.js';
 
@@ -54,13 +52,6 @@ export interface QueryHandle {
 const toValue = (v: unknown): Value => (v === undefined ? null : (v as Value));
 
 export async function startQueryEndpoint(options: QueryOptions): Promise<QueryHandle> {
-  // Its own subject: a second self-signed "localhost" in the same CA file would be taken for the
-  // ingestion endpoint's issuer (OpenSSL finds issuers by name) and fail as "self-signed certificate".
-  const pems = selfsigned.generate([{ name: 'commonName', value: 'pgaudit-logs-query-double' }], {
-    days: 1,
-    keySize: 2048,
-    extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] }],
-  });
   const requests: QueryRecord[] = [];
   let forbidden = false;
 
@@ -105,23 +96,12 @@ export async function startQueryEndpoint(options: QueryOptions): Promise<QueryHa
     });
   };
 
-  const server = createServer({ key: pems.private, cert: pems.cert }, (req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { code: 'TestDoubleFailure', message: String(err) } }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await startHttpsDouble('pgaudit-logs-query-double', handle);
   return {
-    endpoint: `https://127.0.0.1:${port}`,
-    ca: pems.cert,
+    endpoint: server.endpoint,
+    ca: server.ca,
     requests,
     forbid: (on = true) => void (forbidden = on),
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }
