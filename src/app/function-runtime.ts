@@ -15,7 +15,7 @@ import { ingestionTransport, shippingClients } from '../ship/ship-clients.js';
 import { hostQueueSettings, type HostQueueSettings } from '../config/host-queue-settings.js';
 import { queueServiceClient } from '../config/queue-client.js';
 import { loadSettings, type Settings } from '../config/settings.js';
-import { PgAuditError } from '../errors/pgaudit-error.js';
+import { RunFailedError } from '../errors/run-failed-error.js';
 import { runErrorOf } from '../errors/run-error.js';
 import { prefixWarnings } from '../parse/log-line-prefix.js';
 import { dcrShardOf, dcrTargetsOf } from '../ship/dcr-shards.js';
@@ -36,7 +36,7 @@ import { logRun } from './run-log.js';
 import { readServerMessage } from '../ship/server-message.js';
 import { ServerQueue } from '../ship/server-queue.js';
 import { createShipContext, shipConfigOf, type ShipClients, type ShipContext } from '../ship/ship-context.js';
-import type { RunError, SweepSummary } from '../ship/sweep.js';
+import type { SweepSummary } from '../ship/sweep.js';
 import { blobNameOfEvent } from './blob-event.js';
 import { DEFER_SECONDS, deferBusyServer, dequeueCountOf, recordError, rejectMessage, reportPoison, serverOfMessage } from './queue-steps.js';
 
@@ -115,16 +115,6 @@ function runtimeFromEnvironment(ctx: InvocationContext): Promise<Runtime> {
 /** Test hook: use this runtime instead of one built from process.env. */
 export function useRuntime(r: Runtime | null): void {
   runtime = r ? Promise.resolve(r) : null;
-}
-
-/** One run ended with errors (each was logged); failing the invocation makes it visible. */
-export class RunFailedError extends PgAuditError {
-  override readonly name = 'RunFailedError';
-  readonly exitCode = 1;
-
-  constructor(readonly errors: readonly RunError[]) {
-    super(`${errors.length} server(s) or the run stopped: ${errors.map((e) => `${e.server ?? 'run'}: ${e.code}`).join('; ')}`, { hint: 'each error was logged with its fix' });
-  }
 }
 
 /** The shipping context of a server: the one of its DCR shard. */

@@ -6,13 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { PgAuditError } from '../errors/pgaudit-error.js';
+import { HostSettingsError } from '../errors/host-settings-error.js';
 import { packageRoot } from '../package-root.js';
-
-export class HostSettingsError extends PgAuditError {
-  override readonly name = 'HostSettingsError';
-  readonly exitCode = 2;
-}
 
 const timeSpan = z.string().regex(/^\d{2}:\d{2}:\d{2}$/, 'must be hh:mm:ss');
 

@@ -6,15 +6,9 @@
 // must name the queue endpoint itself (`QueueEndpoint=…`, or `UseDevelopmentStorage=true`).
 import { ManagedIdentityCredential } from '@azure/identity';
 import { QueueServiceClient, type StoragePipelineOptions } from '@azure/storage-queue';
-import { PgAuditError } from '../errors/pgaudit-error.js';
+import { QueueConnectionError } from '../errors/queue-connection-error.js';
 import { defaultCredential } from './azure-clients.js';
 import type { StorageConnection } from './storage-connection.js';
-
-/** The state connection cannot serve the queue (exit code 2: a setting is wrong). */
-export class QueueConnectionError extends PgAuditError {
-  override readonly name = 'QueueConnectionError';
-  readonly exitCode = 2;
-}
 
 const HINT = 'set PGAUDIT_STATE_STORAGE__queueServiceUri=https://<account>.queue.core.windows.net (identity), or add QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1 to the connection string (Azurite)';
 

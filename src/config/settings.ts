@@ -4,7 +4,7 @@
 // with the same messages; only the name a message starts with differs (PGAUDIT_X or --x).
 import { z } from 'zod';
 import { APP_KEYS, REQUIRED_FOR_SHIPPING, SETTINGS_BY_KEY, type Resolved, type Setting, type SettingKey, type SettingValues, type SHIP_KEYS } from './settings-model.js';
-import { SettingsError } from './settings-error.js';
+import { SettingsError } from '../errors/settings-error.js';
 import { storageConnectionFromCli, storageConnectionFromEnv } from './storage-connection.js';
 
 /** What the user gave for one setting. */

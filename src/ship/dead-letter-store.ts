@@ -7,7 +7,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { LineSplitter } from '../read/line-splitter.js';
 import { parseBlobPath, serverNameOfPath } from '../read/blob-path.js';
 import { DEAD_LETTER_VERSION, readDeadLetterHeader, type DeadLetterHeader } from '../state/documents.js';
-import { StateDocumentError } from '../state/state-document-error.js';
+import { StateDocumentError } from '../errors/state-document-error.js';
 import { serializedLine, type SerializedRow } from './serialized-rows.js';
 
 export type { DeadLetterHeader };

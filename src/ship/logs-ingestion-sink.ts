@@ -3,7 +3,7 @@
 // each attempt the pure upload decision (upload-decision.ts) says what happens next. A Stop
 // throws IngestionError (once the requests in flight have ended); only rows the service refused
 // as invalid come back, as failed chunks, to be dead-lettered.
-import { IngestionError } from './ingestion-error.js';
+import { IngestionError } from '../errors/ingestion-error.js';
 import type { IngestionTransport } from './ingestion-transport.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { requestsOf, rowCount, rowOffset, rowsOf, splitRequest, type RequestBody } from './request-body.js';

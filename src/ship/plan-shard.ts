@@ -18,7 +18,7 @@ import { parseBlobPath } from '../read/blob-path.js';
 import { readServerState } from '../state/documents.js';
 import { readBlobText } from '../state/read-text.js';
 import { serverMetadata, summaryOfMetadata, type PlanCheckpoint, type ServerSummary } from '../state/server-metadata.js';
-import { StateDocumentError } from '../state/state-document-error.js';
+import { StateDocumentError } from '../errors/state-document-error.js';
 import { StateStore } from '../state/state-store.js';
 import { addToPlan, blobWork, dayPrefixes, pastLookback, type ListedPlan, type PlannedBlob, type PlanStats, type SweepPlan } from './plan.js';
 

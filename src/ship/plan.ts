@@ -7,7 +7,7 @@ import { hourlyBlobName, parseBlobPath } from '../read/blob-path.js';
 import type { BlobCheckpoint } from '../state/documents.js';
 import { readServerState } from '../state/documents.js';
 import { readBlobText } from '../state/read-text.js';
-import { StateDocumentError } from '../state/state-document-error.js';
+import { StateDocumentError } from '../errors/state-document-error.js';
 import { StateStore, type ListedMarker } from '../state/state-store.js';
 
 /** A blob as the listing showed it; length null when only its name is known (an event). */

@@ -5,7 +5,7 @@
 // failed `maxDequeueCount` times to `<queue>-poison`.
 import type { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import type { HostQueueSettings } from '../config/host-queue-settings.js';
-import { PgAuditError } from '../errors/pgaudit-error.js';
+import { QueueSendError } from '../errors/queue-send-error.js';
 import { runErrorOf } from '../errors/run-error.js';
 import { QUEUE_MESSAGE_BYTES } from '../service-limits.js';
 import { planMessageText, type NewPlanMessage } from './plan-message.js';
@@ -13,12 +13,6 @@ import { serverMessageText, type ServerMessage } from './server-message.js';
 
 /** The suffix the Functions host gives the poison queue of a queue trigger. */
 export const POISON_SUFFIX = '-poison';
-
-/** A message could not be put on the queue. */
-export class QueueSendError extends PgAuditError {
-  override readonly name = 'QueueSendError';
-  readonly exitCode = 1;
-}
 
 export type NewServerMessage = Omit<ServerMessage, 'version' | 'enqueuedAt'>;
 

@@ -10,7 +10,7 @@ import { addStats, emptyStats, totalRows, type PipelineStats } from '../pipeline
 import { parseBlobPath } from '../read/blob-path.js';
 import type { StateNotice } from '../state/server-lease.js';
 import { shipBlob, type BlobShipResult, type RangeReport, type ShipDeps } from './blob-shipper.js';
-import { IngestionError } from './ingestion-error.js';
+import { IngestionError } from '../errors/ingestion-error.js';
 import type { PlannedBlob, SweepPlan } from './plan.js';
 import { runClock, type RunClock } from './run-clock.js';
 

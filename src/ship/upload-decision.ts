@@ -9,6 +9,7 @@
 //                                                run resumes from it)
 //   any other refusal (400, a single row over the size limit)  → DeadLetter: the service
 //                                                refused these rows as invalid
+import type { StopCode } from '../errors/ingestion-error.js';
 import { retryDelay, type RetryPolicy } from './retry-policy.js';
 
 export type UploadOutcome =
@@ -28,7 +29,7 @@ export type UploadDecision =
   | { readonly action: 'Stop'; readonly code: StopCode; readonly reason: string; readonly hint: string }
   | { readonly action: 'DeadLetter'; readonly reason: string };
 
-export type StopCode = 'IngestionUnauthorized' | 'IngestionForbidden' | 'IngestionNotFound' | 'IngestionUnavailable' | 'IngestionNoToken' | 'RunBudgetSpent';
+export type { StopCode };
 
 export interface AttemptContext {
   /** The attempt that just ended, from 1. */

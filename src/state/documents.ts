@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { initialTracking, type NameTracking } from '../enrich/application-name.js';
 import { nameSessionFields } from '../enrich/application-name-schema.js';
 import type { SavedSession } from '../enrich/sessions.js';
-import { StateDocumentError } from './state-document-error.js';
+import { StateDocumentError } from '../errors/state-document-error.js';
 
 const count = z.number().int().min(0);
 const time = z.string().refine((t) => !Number.isNaN(Date.parse(t)), 'must be an ISO time');

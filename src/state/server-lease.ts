@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { BlobLeaseClient } from '@azure/storage-blob';
 import type { SavedSession, SessionsText } from '../enrich/sessions.js';
 import { SESSIONS_VERSION, type ServerState, type SessionsDocument } from './documents.js';
-import { LeaseLostError } from './lease-lost-error.js';
+import { LeaseLostError } from '../errors/lease-lost-error.js';
 import { statusOf } from './read-text.js';
 import type { StateStore } from './state-store.js';
 

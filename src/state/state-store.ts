@@ -13,7 +13,7 @@ import { readMarker, readServerState, readSessions, SERVER_STATE_VERSION, type B
 import { readBlobText, statusOf } from './read-text.js';
 import { ServerLease, type StateNotice } from './server-lease.js';
 import { serverMetadata } from './server-metadata.js';
-import { StateDocumentError } from './state-document-error.js';
+import { StateDocumentError } from '../errors/state-document-error.js';
 
 export interface StateStoreOptions {
   readonly leaseSeconds: number;

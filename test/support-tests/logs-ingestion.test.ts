@@ -8,7 +8,7 @@ import { isAggregateLogsUploadError, type LogsIngestionClient, type LogsIngestio
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { logsIngestionClient } from '../../src/ship/ship-clients.js';
 import { emptyRow, STREAM_NAME, type PgAuditRow } from '../../src/schema.js';
-import { IngestionError } from '../../src/ship/ingestion-error.js';
+import { IngestionError } from '../../src/errors/ingestion-error.js';
 import { pipelineTransport, type IngestionTransport } from '../../src/ship/ingestion-transport.js';
 import { defaultOf } from '../../src/config/settings-model.js';
 import { LogsIngestionSink } from '../../src/ship/logs-ingestion-sink.js';

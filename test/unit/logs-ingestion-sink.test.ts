@@ -2,7 +2,7 @@
 // HTTPS endpoint is exercised in test/support-tests and test/scenarios).
 import { describe, expect, it } from 'vitest';
 import { emptyRow, type PgAuditRow } from '../../src/schema.js';
-import { IngestionError } from '../../src/ship/ingestion-error.js';
+import { IngestionError } from '../../src/errors/ingestion-error.js';
 import type { IngestionResponse, IngestionTransport } from '../../src/ship/ingestion-transport.js';
 import { LogsIngestionSink } from '../../src/ship/logs-ingestion-sink.js';
 import { RequestBuilder, requestsOf, rowCount, rowsOf, splitRequest } from '../../src/ship/request-body.js';

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { LOCAL_SETTINGS_SAMPLE_PATH, REFERENCE_DOC_PATH, renderLocalSettingsSample, renderSettingsJson, SETTINGS_JSON_PATH } from '../../scripts/generate-schema-json.js';
 import { renderReferenceDoc } from '../../scripts/reference-doc.js';
 import { addSettingOptions, resolveCliSettings } from '../../src/cli/cli-settings.js';
-import { SettingsError } from '../../src/config/settings-error.js';
+import { SettingsError } from '../../src/errors/settings-error.js';
 import { loadSettings, resolveSettings } from '../../src/config/settings.js';
 import { SETTINGS, setting, type Setting, type SettingKey } from '../../src/config/settings-model.js';
 import { storageConnectionFromCli } from '../../src/config/storage-connection.js';

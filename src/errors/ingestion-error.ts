@@ -1,5 +1,7 @@
-import { PgAuditError } from '../errors/pgaudit-error.js';
-import type { StopCode } from './upload-decision.js';
+import { PgAuditError } from './pgaudit-error.js';
+
+/** Why an upload stopped the run (src/ship/upload-decision.ts decides). */
+export type StopCode = 'IngestionUnauthorized' | 'IngestionForbidden' | 'IngestionNotFound' | 'IngestionUnavailable' | 'IngestionNoToken' | 'RunBudgetSpent';
 
 /**
  * An upload stopped the run (upload-decision.ts → Stop): the configuration is wrong (401/403/404),

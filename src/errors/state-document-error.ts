@@ -1,4 +1,4 @@
-import { PgAuditError } from '../errors/pgaudit-error.js';
+import { PgAuditError } from './pgaudit-error.js';
 
 /**
  * A state document (server checkpoints, session snapshot, blob marker, dead-letter header)

@@ -1,4 +1,4 @@
-import { PgAuditError } from '../errors/pgaudit-error.js';
+import { PgAuditError } from './pgaudit-error.js';
 
 /** Settings (app settings or CLI options) are missing or invalid; the message lists every problem. */
 export class SettingsError extends PgAuditError {

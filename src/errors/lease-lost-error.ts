@@ -1,4 +1,4 @@
-import { PgAuditError } from '../errors/pgaudit-error.js';
+import { PgAuditError } from './pgaudit-error.js';
 
 /** This worker no longer owns a server's state (its lease expired or was taken): stop writing. */
 export class LeaseLostError extends PgAuditError {
