@@ -36,7 +36,7 @@ import { logRun } from './run-log.js';
 import { readServerMessage } from '../ship/server-message.js';
 import { ServerQueue } from '../ship/server-queue.js';
 import { createShipContext, shipConfigOf, type ShipClients, type ShipContext } from '../ship/ship-context.js';
-import type { SweepSummary } from '../ship/sweep.js';
+import type { ShippingSummary } from '../ship/shipping-run.js';
 import { blobNameOfEvent } from './blob-event.js';
 import { DEFER_SECONDS, deferBusyServer, dequeueCountOf, recordError, rejectMessage, reportPoison, serverOfMessage } from './queue-steps.js';
 
@@ -122,7 +122,7 @@ export function contextOfServer(rt: Runtime, serverPath: string): ShipContext {
   return rt.dcrContexts[dcrShardOf(serverPath, rt.dcrContexts.length)] ?? rt.context;
 }
 
-async function run(plan: Plan, rt: Runtime, ctx: InvocationContext, trigger: Trigger, ship: ShipContext = rt.context): Promise<SweepSummary> {
+async function run(plan: Plan, rt: Runtime, ctx: InvocationContext, trigger: Trigger, ship: ShipContext = rt.context): Promise<ShippingSummary> {
   const deps = { ...ship.deps, log: (m: string) => ctx.log(m) };
   const { summary, delivery } = await recordedRun(ship, plan, newRunInfo(trigger), deps);
   logRun(summary, delivery, trigger, ctx);
@@ -168,7 +168,7 @@ export interface SweepResult {
   readonly discovered: string[];
   /** Servers (paths, or document names when unknown) that had no plan in the previous interval. */
   readonly unplanned: string[];
-  readonly summary: SweepSummary;
+  readonly summary: ShippingSummary;
 }
 
 /** A server document's server path: from its metadata, else from the document (null if unreadable). */
@@ -251,7 +251,7 @@ async function reportUnplanned(rt: Runtime, since: string, servers: readonly str
  * with work (naming its blobs), and leaves the receipt the watchdog checks. Its heartbeat carries
  * what planning saw; servers whose documents could not be read are error records.
  */
-async function onPlanShard(rt: Runtime, m: PlanMessage, ctx: InvocationContext): Promise<SweepSummary> {
+async function onPlanShard(rt: Runtime, m: PlanMessage, ctx: InvocationContext): Promise<ShippingSummary> {
   const now = rt.context.deps.options.now();
   try {
     const o = { now, lookbackMs: rt.context.config.lookbackMs, previousPlanAt: m.previousPlanAt ? new Date(m.previousPlanAt) : null, size: rt.planShardSize };
@@ -280,7 +280,7 @@ async function onPlanShard(rt: Runtime, m: PlanMessage, ctx: InvocationContext):
  * or that server's own lookback plan. A server whose lease another worker holds is put back with
  * a delay (queue-steps.ts says why); the last failed attempt is reported as a poison message.
  */
-export async function onShipServer(message: unknown, ctx: InvocationContext): Promise<SweepSummary | null> {
+export async function onShipServer(message: unknown, ctx: InvocationContext): Promise<ShippingSummary | null> {
   const rt = await runtimeFromEnvironment(ctx);
   if (isPlanMessage(message)) {
     const plan = readPlanMessage(message);

@@ -3,9 +3,9 @@
 import type { InvocationContext } from '@azure/functions';
 import { totalRows } from '../pipeline/stats.js';
 import type { Trigger } from '../run-record-schema.js';
-import { blobLogRecord, type SweepSummary } from '../ship/sweep.js';
+import { blobLogRecord, type ShippingSummary } from '../ship/shipping-run.js';
 
-export function logRun(summary: SweepSummary, delivery: { sent: number; failed: number }, trigger: Trigger, ctx: Pick<InvocationContext, 'log' | 'warn' | 'error'>): void {
+export function logRun(summary: ShippingSummary, delivery: { sent: number; failed: number }, trigger: Trigger, ctx: Pick<InvocationContext, 'log' | 'warn' | 'error'>): void {
   for (const b of summary.blobs) if (b.status !== 'missing' && b.status !== 'up-to-date') ctx.log(JSON.stringify({ event: 'pgaudit-ingest.blob', trigger, ...blobLogRecord(b) }));
   for (const n of summary.notices) ctx.warn(JSON.stringify({ event: 'pgaudit-ingest.notice', trigger, ...n }));
   for (const e of summary.errors) ctx.error(JSON.stringify({ event: 'pgaudit-ingest.error', trigger, ...e }));

@@ -6,7 +6,7 @@ import { totalRows } from '../pipeline/stats.js';
 import { planFromListing } from '../ship/plan.js';
 import { recordedRun } from '../ship/recorded-run.js';
 import { newRunInfo } from '../ship/run-records.js';
-import { blobLogRecord, type SweepSummary } from '../ship/sweep.js';
+import { blobLogRecord, type ShippingSummary } from '../ship/shipping-run.js';
 import type { CliIo } from './parse-command.js';
 import { shipContextFromCli } from './ship-context-from-cli.js';
 
@@ -55,7 +55,7 @@ export async function runBackfill(o: BackfillCliOptions, io: CliIo): Promise<num
   return runShip(o, io, { from, to });
 }
 
-export function formatSummary(s: SweepSummary): string {
+export function formatSummary(s: ShippingSummary): string {
   const st = s.stats;
   const byType = Object.entries(st.rows)
     .map(([t, n]) => `${t} ${n}`)

@@ -20,7 +20,7 @@ import { readBlobText } from '../state/read-text.js';
 import { serverMetadata, summaryOfMetadata, type PlanCheckpoint, type ServerSummary } from '../state/server-metadata.js';
 import { StateDocumentError } from '../errors/state-document-error.js';
 import { StateStore } from '../state/state-store.js';
-import { addToPlan, blobWork, dayPrefixes, pastLookback, type ListedPlan, type PlannedBlob, type PlanStats, type SweepPlan } from './plan.js';
+import { addToPlan, blobWork, dayPrefixes, pastLookback, type ListedPlan, type PlannedBlob, type PlanStats, type ShippingPlan } from './plan.js';
 
 const HOUR_MS = 3_600_000;
 /** Day prefixes holding the last RECENT_MS + 1 h are listed at every sweep. */
@@ -127,7 +127,7 @@ export interface PlanServerOptions {
  * work, each checkpoint of a listed day the listing lacks (deleted), and each checkpoint past the
  * lookback (closed: the run reads the blob's length first, so late growth is still shipped).
  */
-export async function planSummarised(source: ContainerClient, summary: ServerSummary, o: PlanServerOptions, plan: SweepPlan, stats: FleetPlanStats): Promise<void> {
+export async function planSummarised(source: ContainerClient, summary: ServerSummary, o: PlanServerOptions, plan: ShippingPlan, stats: FleetPlanStats): Promise<void> {
   const all = olderDaysDue(summary.serverPath, o.now, o.previousPlanAt);
   if (all) stats.olderListed++;
   const prefixes = prefixesToList(summary.serverPath, o.now, o.lookbackMs, all);
@@ -160,7 +160,7 @@ export interface ShardOptions extends PlanServerOptions {
 
 /** Plans the servers of one shard (a planning message). */
 export async function planShard(source: ContainerClient, store: StateStore, shard: Pick<Shard, 'token' | 'until'>, o: ShardOptions): Promise<ShardPlan> {
-  const plan: SweepPlan = new Map();
+  const plan: ShippingPlan = new Map();
   const stats = emptyFleetStats();
   const problems: StateDocumentError[] = [];
   const covered: string[] = [];
@@ -216,7 +216,7 @@ async function readSummary(store: StateStore, name: string, etag: string | undef
 
 /** Servers discovered without a state document (a planning message naming them). */
 export async function planNewServers(source: ContainerClient, servers: readonly string[], o: ShardOptions): Promise<ShardPlan> {
-  const plan: SweepPlan = new Map();
+  const plan: ShippingPlan = new Map();
   const stats = emptyFleetStats();
   const pending = [...servers];
   const worker = async (): Promise<void> => {
@@ -230,7 +230,7 @@ export async function planNewServers(source: ContainerClient, servers: readonly 
 export const NEW_SERVERS_PER_MESSAGE = 100;
 
 /** A server with no state document yet (found by discovery): its whole lookback, no checkpoints. */
-export async function planNewServer(source: ContainerClient, serverPath: string, o: Omit<PlanServerOptions, 'previousPlanAt'>, plan: SweepPlan, stats: FleetPlanStats): Promise<void> {
+export async function planNewServer(source: ContainerClient, serverPath: string, o: Omit<PlanServerOptions, 'previousPlanAt'>, plan: ShippingPlan, stats: FleetPlanStats): Promise<void> {
   await planSummarised(source, { serverPath, checkpoints: {} }, { ...o, previousPlanAt: null }, plan, stats);
 }
 
@@ -240,7 +240,7 @@ export async function planNewServer(source: ContainerClient, serverPath: string,
  */
 export async function planFleet(source: ContainerClient, store: StateStore, o: ShardOptions & { extraServers?: Iterable<string> }): Promise<ShardPlan> {
   const { shards, docs, listCalls } = await listShards(store, o.size);
-  const plan: SweepPlan = new Map();
+  const plan: ShippingPlan = new Map();
   const stats = emptyFleetStats();
   stats.listCalls += listCalls;
   const problems: StateDocumentError[] = [];

@@ -18,7 +18,7 @@ export interface PlannedBlob {
   readonly lastModified: string | null;
 }
 
-export type SweepPlan = Map<string, Map<string, PlannedBlob>>; // serverPath → blob name → blob
+export type ShippingPlan = Map<string, Map<string, PlannedBlob>>; // serverPath → blob name → blob
 
 /** What planning saw: the heartbeat's numbers and the planning calls made. */
 export interface PlanStats {
@@ -29,7 +29,7 @@ export interface PlanStats {
 }
 
 export interface Plan {
-  readonly plan: SweepPlan;
+  readonly plan: ShippingPlan;
   /** Null for a plan of named blobs (an event): nothing was listed. */
   readonly stats: PlanStats | null;
   /** Server documents that could not be read (those servers are not planned). */
@@ -38,12 +38,12 @@ export interface Plan {
 
 /** A plan of named blobs (an Event Grid event names one): their lengths are read when shipped. */
 export function planOf(...names: string[]): Plan {
-  const plan: SweepPlan = new Map();
+  const plan: ShippingPlan = new Map();
   for (const name of names) addToPlan(plan, name);
   return { plan, stats: null, problems: [] };
 }
 
-export function addToPlan(plan: SweepPlan, blob: string | PlannedBlob): void {
+export function addToPlan(plan: ShippingPlan, blob: string | PlannedBlob): void {
   const b = typeof blob === 'string' ? { name: blob, length: null, createdOn: null, lastModified: null } : blob;
   const { serverPath } = parseBlobPath(b.name);
   let blobs = plan.get(serverPath);
@@ -102,7 +102,7 @@ function listedBlob(item: { name: string; properties: { contentLength?: number; 
  * Adds the listed blobs that need work to the plan, and every checkpoint the listing lacks (the
  * run then finds it gone or, past the lookback, closes it).
  */
-function planServer(plan: SweepPlan, stats: PlanStats, listed: readonly (PlannedBlob & { length: number })[], checkpoints: Readonly<Record<string, BlobCheckpoint>>, markers: ReadonlyMap<string, ListedMarker>, now: Date, lookbackMs: number): void {
+function planServer(plan: ShippingPlan, stats: PlanStats, listed: readonly (PlannedBlob & { length: number })[], checkpoints: Readonly<Record<string, BlobCheckpoint>>, markers: ReadonlyMap<string, ListedMarker>, now: Date, lookbackMs: number): void {
   stats.serversSeen++;
   const seen = new Set<string>();
   for (const blob of listed) {
@@ -121,7 +121,7 @@ function planServer(plan: SweepPlan, stats: PlanStats, listed: readonly (Planned
  * found by discovery), each listed over the lookback by day prefix.
  */
 export async function planLookback(source: ContainerClient, store: StateStore, now: Date, lookbackMs: number, extraServers: Iterable<string> = []): Promise<ListedPlan> {
-  const plan: SweepPlan = new Map();
+  const plan: ShippingPlan = new Map();
   const stats: PlanStats = { serversSeen: 0, blobsChecked: 0, bytesBehind: 0, listCalls: 1 };
   const { states, problems } = await store.listServers();
   const bad = new Set(problems.map((p) => p.blob));
@@ -151,7 +151,7 @@ async function listLookback(source: ContainerClient, serverPath: string, now: Da
  * a worker's planning cost does not grow with the fleet. Decided exactly as planLookback decides.
  */
 export async function planServerLookback(source: ContainerClient, store: StateStore, serverPath: string, now: Date, lookbackMs: number): Promise<ListedPlan> {
-  const plan: SweepPlan = new Map();
+  const plan: ShippingPlan = new Map();
   const stats: PlanStats = { serversSeen: 0, blobsChecked: 0, bytesBehind: 0, listCalls: 0 };
   const name = StateStore.serverDocName(serverPath);
   const doc = await readBlobText(store.container.getBlobClient(name));
@@ -171,7 +171,7 @@ export async function planServerLookback(source: ContainerClient, store: StateSt
  * compared with the checkpoints and markers (one listing each), so unchanged blobs are skipped.
  */
 export async function planFromListing(source: ContainerClient, store: StateStore, prefix: string, now: Date, lookbackMs: number, range?: { from: Date; to: Date }): Promise<ListedPlan> {
-  const plan: SweepPlan = new Map();
+  const plan: ShippingPlan = new Map();
   const stats: PlanStats = { serversSeen: 0, blobsChecked: 0, bytesBehind: 0, listCalls: 3 };
   const byServer = new Map<string, (PlannedBlob & { length: number })[]>();
   for await (const item of source.listBlobsFlat({ prefix: prefix || undefined })) {

@@ -6,18 +6,18 @@ import type { Plan } from './plan.js';
 import { runClock } from './run-clock.js';
 import { runRecordsOf, sendRunRecords, type RunInfo } from './run-records.js';
 import type { ShipContext } from './ship-context.js';
-import { runSweep, type SweepDeps, type SweepSummary } from './sweep.js';
+import { runShipping, type ShippingDeps, type ShippingSummary } from './shipping-run.js';
 
 export interface RecordedRun {
-  readonly summary: SweepSummary;
+  readonly summary: ShippingSummary;
   readonly records: readonly RunRecord[];
   /** Run records the service accepted, and those that went to the log instead. */
   readonly delivery: { readonly sent: number; readonly failed: number };
 }
 
-export async function recordedRun(ctx: ShipContext, plan: Plan, info: RunInfo, deps: SweepDeps = ctx.deps): Promise<RecordedRun> {
+export async function recordedRun(ctx: ShipContext, plan: Plan, info: RunInfo, deps: ShippingDeps = ctx.deps): Promise<RecordedRun> {
   const clock = runClock(Date.now(), deps.budgetMs, deps.uploadTimeoutMs);
-  const summary = await runSweep(plan.plan, deps, clock);
+  const summary = await runShipping(plan.plan, deps, clock);
   const problems: RunError[] = plan.problems.map((p) => ({ server: null, code: p.code, message: p.message, hint: p.hint ?? null }));
   summary.errors.unshift(...problems);
   const servers = [...plan.plan.keys()];

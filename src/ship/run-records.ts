@@ -17,7 +17,7 @@ import { parseBlobPath, resourceIdOfPath, serverNameOfPath, serverRelativeBlobNa
 import type { LogsIngestionSink, SendOptions } from './logs-ingestion-sink.js';
 import type { PlanStats } from './plan.js';
 import { serializeRow } from './serialized-rows.js';
-import type { SweepSummary } from './sweep.js';
+import type { ShippingSummary } from './shipping-run.js';
 
 export interface RunInfo {
   readonly runId: string;
@@ -58,7 +58,7 @@ export function errorRecord(info: RunInfo, at: string, e: Pick<RunError, 'server
 }
 
 /** The run records of a run (blob records in the order they were written, then errors, then the heartbeat). */
-export function runRecordsOf(summary: SweepSummary, plan: PlanStats | null, info: RunInfo, at = new Date().toISOString(), onlyServer: string | null = null): RunRecord[] {
+export function runRecordsOf(summary: ShippingSummary, plan: PlanStats | null, info: RunInfo, at = new Date().toISOString(), onlyServer: string | null = null): RunRecord[] {
   const records: RunRecord[] = [];
   for (const r of summary.ranges) {
     records.push({

@@ -10,7 +10,7 @@ import { DeadLetterStore } from './dead-letter-store.js';
 import type { IngestionTransport } from './ingestion-transport.js';
 import { LogsIngestionSink, type LogsIngestionSinkOptions } from './logs-ingestion-sink.js';
 import { retryPolicy } from './retry-policy.js';
-import type { SweepDeps } from './sweep.js';
+import type { ShippingDeps } from './shipping-run.js';
 
 export interface ShipConfig {
   readonly ruleId: string;
@@ -62,7 +62,7 @@ export interface ShipClients {
 
 export interface ShipContext {
   readonly config: ShipConfig;
-  readonly deps: SweepDeps;
+  readonly deps: ShippingDeps;
   readonly store: StateStore;
   readonly deadLetters: DeadLetterStore;
   readonly sink: LogsIngestionSink;
@@ -82,7 +82,7 @@ export function createShipContext(config: ShipConfig, clients: ShipClients, log:
   };
   const sink = new LogsIngestionSink(clients.ingestion, config.ruleId, config.stream, sinkOptions);
   const runSink = new LogsIngestionSink(clients.ingestion, config.ruleId, config.runStream, sinkOptions);
-  const deps: SweepDeps = {
+  const deps: ShippingDeps = {
     source: clients.logs.getContainerClient(config.logsContainer),
     store,
     sink,

@@ -7,7 +7,7 @@ import { hostQueueSettings } from '../../src/config/host-queue-settings.js';
 import { loadSettings } from '../../src/config/settings.js';
 import { planLookback } from '../../src/ship/plan.js';
 import type { StateStore } from '../../src/state/state-store.js';
-import { runSweep } from '../../src/ship/sweep.js';
+import { runShipping } from '../../src/ship/shipping-run.js';
 import { drainQueue } from '../support/queue-host.js';
 import { TEST_RULE_ID } from '../support/stack.js';
 import { acceptedFor, append, appendBlob, expectExactlyOnce, LOGS, scenario, stackPerFile } from './harness.js';
@@ -37,16 +37,16 @@ describe('delivery', () => {
     for (let i = 1; i < cuts.length; i++) {
       await append(blob, all.subarray(cuts[i - 1], cuts[i]));
       now = at(5 + i);
-      const summary = await runSweep(await planLive(ctx.store, now, ctx.deps.options.lookbackMs, [serverPath(server)]), ctx.deps);
+      const summary = await runShipping(await planLive(ctx.store, now, ctx.deps.options.lookbackMs, [serverPath(server)]), ctx.deps);
       expect(summary.busyServers).toEqual([]);
     }
     // The hour is over: one more sweep finds nothing new and marks the blob done.
     now = at(80);
-    const last = await runSweep(await planLive(ctx.store, now, ctx.deps.options.lookbackMs), ctx.deps);
+    const last = await runShipping(await planLive(ctx.store, now, ctx.deps.options.lookbackMs), ctx.deps);
     expect(last.shipped).toBe(0);
     expect(last.blobs.some((b) => b.closed)).toBe(true);
     expectExactlyOnce(acceptedFor(stack, server), s.expected, { otherRows: 2 });
-    const later = await runSweep(await planLive(ctx.store, at(200), ctx.deps.options.lookbackMs), ctx.deps);
+    const later = await runShipping(await planLive(ctx.store, at(200), ctx.deps.options.lookbackMs), ctx.deps);
     expect(later.blobs).toEqual([]); // the done blob is outside the lookback: not even listed
   });
 
@@ -60,10 +60,10 @@ describe('delivery', () => {
     const b = await scenario(stack, { now: () => at(30), flushBytes: 300_000, stateContainer: a.ctx.store.container.containerName, deadLetterContainer: a.ctx.deadLetters.container.containerName });
     stack.ingestion.setOnRequest(() => ({ delayMs: 40 })); // slow enough for the sweeps to overlap
     const plan = () => planLive(a.ctx.store, at(30), 15 * 60_000, [serverPath(server)]);
-    const [ra, rb] = await Promise.all([runSweep(await plan(), a.ctx.deps), runSweep(await plan(), b.ctx.deps)]);
+    const [ra, rb] = await Promise.all([runShipping(await plan(), a.ctx.deps), runShipping(await plan(), b.ctx.deps)]);
     stack.ingestion.setOnRequest(undefined);
     expect(ra.busyServers.length + rb.busyServers.length).toBe(1);
-    const again = await runSweep(await plan(), b.ctx.deps);
+    const again = await runShipping(await plan(), b.ctx.deps);
     expect(again.shipped).toBe(0);
     expectExactlyOnce(acceptedFor(stack, server), sessions.flatMap((s) => s.expected), { otherRows: 8 });
   });
@@ -85,10 +85,10 @@ describe('delivery', () => {
     const s = new SessionScript('6a3.1', 301, 'carol', 'hr', at(1), server, 300);
     await append(blob, bytesOf([...s.connect(), ...s.audit(2500), ...s.disconnect()]));
     const plan = () => planLive(ctx.store, at(30), 15 * 60_000, [serverPath(server)]);
-    const crashed = await runSweep(await plan(), ctx.deps);
+    const crashed = await runShipping(await plan(), ctx.deps);
     expect(crashed.errors.map((e) => [e.server, e.code])).toEqual([[serverPath(server), 'Unexpected']]);
     expect(crashed.errors[0]!.message).toMatch(/simulated crash/);
-    expect((await runSweep(await plan(), ctx.deps)).errors).toEqual([]);
+    expect((await runShipping(await plan(), ctx.deps)).errors).toEqual([]);
     const rows = acceptedFor(stack, server);
     const duplicates = rows.length - new Set(rows.map((r) => r.RecordId)).size;
     expect(duplicates).toBeGreaterThan(0); // the re-shipped range
@@ -102,7 +102,7 @@ describe('delivery', () => {
     const s = new SessionScript('6a4.1', 401, 'dave', 'ops', at(1), server, 300);
     await append(blob, bytesOf([...s.connect(), ...s.audit(1500), ...s.disconnect()]));
     stack.ingestion.setOnRequest((_rows, i) => (i % 2 === 0 ? { status: 429, retryAfter: '0.05' } : i % 3 === 0 ? { status: 503 } : i % 5 === 0 ? { status: 500, delayMs: 50 } : null));
-    const summary = await runSweep(await planLive(ctx.store, at(30), 15 * 60_000, [serverPath(server)]), ctx.deps);
+    const summary = await runShipping(await planLive(ctx.store, at(30), 15 * 60_000, [serverPath(server)]), ctx.deps);
     stack.ingestion.setOnRequest(undefined);
     expect(summary.deadLettered).toBe(0);
     expect(ctx.sink.counters.retries).toBeGreaterThan(3);
@@ -116,7 +116,7 @@ describe('delivery', () => {
     await append(await appendBlob(stack, hourBlob(server, HOUR)), bytesOf([...s.connect(), ...s.audit(1500), ...s.disconnect()]));
     // One flush of ~3.5 MB goes out as several ~1 MB requests; the service refuses the second.
     stack.ingestion.setOnRequest((rows) => (rows.some((r) => r.ServerName === server && r.StatementId === 700) ? { status: 400, body: 'one bad request' } : null));
-    const summary = await runSweep(await planLive(ctx.store, at(30), 15 * 60_000, [serverPath(server)]), ctx.deps);
+    const summary = await runShipping(await planLive(ctx.store, at(30), 15 * 60_000, [serverPath(server)]), ctx.deps);
     stack.ingestion.setOnRequest(undefined);
     expect(summary.requests).toBeGreaterThan(2);
     const names: string[] = [];
@@ -142,11 +142,11 @@ describe('delivery', () => {
     const s = new SessionScript('6a5.1', 501, 'erin', 'finance', at(50), server);
     const first = await appendBlob(stack, hourBlob(server, HOUR));
     await append(first, bytesOf([...s.connect(), ...s.audit(3)]));
-    await runSweep(await planLive(ctx.store, now, 15 * 60_000, [serverPath(server)]), ctx.deps);
+    await runShipping(await planLive(ctx.store, now, 15 * 60_000, [serverPath(server)]), ctx.deps);
     now = at(70); // the next hour; a new sweep invocation (fresh pipeline, sessions from state)
     const second = await appendBlob(stack, hourBlob(server, at(60)));
     await append(second, bytesOf([...s.audit(4), ...s.disconnect()]));
-    await runSweep(await planLive(ctx.store, now, 15 * 60_000), ctx.deps);
+    await runShipping(await planLive(ctx.store, now, 15 * 60_000), ctx.deps);
     expectExactlyOnce(acceptedFor(stack, server), s.expected, { otherRows: 2 });
   });
 

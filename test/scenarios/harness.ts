@@ -10,7 +10,7 @@ import { RUN_STREAM_NAME } from '../../src/run-record-schema.js';
 import { STREAM_NAME } from '../../src/schema.js';
 import { planFromListing, type ListedPlan } from '../../src/ship/plan.js';
 import { planFleet, type ShardPlan } from '../../src/ship/plan-shard.js';
-import { runSweep, type SweepSummary } from '../../src/ship/sweep.js';
+import { runShipping, type ShippingSummary } from '../../src/ship/shipping-run.js';
 import { caFile } from '../helpers/cli-process.js';
 import { startStack, TEST_RULE_ID, type Stack, type StackOptions } from '../support/stack.js';
 import { auditKey, type ExpectedAudit } from './workload.js';
@@ -136,9 +136,9 @@ export function cliEnv(stack: Stack): NodeJS.ProcessEnv {
 }
 
 /** `ship` over a prefix: the listing plan, compared with checkpoints and markers, then the run. */
-export async function shipListed(sc: Scenario, prefix: string, range?: { from: Date; to: Date }): Promise<SweepSummary & { planned: ListedPlan }> {
+export async function shipListed(sc: Scenario, prefix: string, range?: { from: Date; to: Date }): Promise<ShippingSummary & { planned: ListedPlan }> {
   const planned = await planFromListing(sc.ctx.deps.source, sc.ctx.store, prefix, sc.ctx.deps.options.now(), sc.ctx.config.lookbackMs, range);
-  return { ...(await runSweep(planned.plan, sc.ctx.deps)), planned };
+  return { ...(await runShipping(planned.plan, sc.ctx.deps)), planned };
 }
 
 const lastPlanAt = new WeakMap<Scenario, Date>();
@@ -148,11 +148,11 @@ const lastPlanAt = new WeakMap<Scenario, Date>();
  * (and `servers`, discovered), the recent days at every sweep, the older days when due (the
  * scenario remembers when it last planned, as the timer instance does), then the run.
  */
-export async function sweepLive(sc: Scenario, servers: readonly string[] = [], o: { shardSize?: number } = {}): Promise<SweepSummary & { planned: ShardPlan }> {
+export async function sweepLive(sc: Scenario, servers: readonly string[] = [], o: { shardSize?: number } = {}): Promise<ShippingSummary & { planned: ShardPlan }> {
   const now = sc.ctx.deps.options.now();
   const planned = await planFleet(sc.ctx.deps.source, sc.ctx.store, { now, lookbackMs: sc.ctx.config.lookbackMs, previousPlanAt: lastPlanAt.get(sc) ?? null, extraServers: servers, size: o.shardSize });
   lastPlanAt.set(sc, now);
-  return { ...(await runSweep(planned.plan, sc.ctx.deps)), planned };
+  return { ...(await runShipping(planned.plan, sc.ctx.deps)), planned };
 }
 
 /**

@@ -4,7 +4,7 @@
 // re-read; `status` reports the bad document instead of printing NaN.
 import { describe, expect, it } from 'vitest';
 import { planFromListing, planLookback } from '../../src/ship/plan.js';
-import { runSweep } from '../../src/ship/sweep.js';
+import { runShipping } from '../../src/ship/shipping-run.js';
 import { StateStore } from '../../src/state/state-store.js';
 import { runCli } from '../helpers/cli-process.js';
 import { acceptedFor, append, appendBlob, cliEnv, expectExactlyOnce, scenario, stackPerFile, type Scenario } from './harness.js';
@@ -32,7 +32,7 @@ async function readDoc(sc: Scenario, server: string): Promise<Record<string, unk
 const shipBoth = async (sc: Scenario, servers: string[]) => {
   const { plan, problems } = await planFromListing(sc.ctx.deps.source, sc.ctx.store, '', at(30), sc.ctx.config.lookbackMs);
   for (const key of [...plan.keys()]) if (!servers.some((s) => key === serverPath(s))) plan.delete(key);
-  const summary = await runSweep(plan, sc.ctx.deps);
+  const summary = await runShipping(plan, sc.ctx.deps);
   return { ...summary, problems };
 };
 

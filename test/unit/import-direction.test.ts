@@ -67,8 +67,8 @@ describe('import direction', () => {
   it.for([
     { name: 'config reaching up into ship', file: 'src/config/x.ts', source: "import { a } from '../ship/sink.js';", wrong: 1 },
     { name: 'the core importing an Azure SDK', file: 'src/parse/x.ts', source: "import { BlobClient } from '@azure/storage-blob';", wrong: 1 },
-    { name: 'a function file importing ship directly', file: 'functions/x.ts', source: "import { b } from '../src/ship/sweep.js';", wrong: 1 },
-    { name: 'the app importing down', file: 'src/app/x.ts', source: "import { c } from '../ship/sweep.js';\nimport { d } from './y.js';", wrong: 0 },
+    { name: 'a function file importing ship directly', file: 'functions/x.ts', source: "import { b } from '../src/ship/shipping-run.js';", wrong: 1 },
+    { name: 'the app importing down', file: 'src/app/x.ts', source: "import { c } from '../ship/shipping-run.js';\nimport { d } from './y.js';", wrong: 0 },
     { name: 'a lazy import of a command upwards', file: 'src/ship/x.ts', source: "const m = await import('../cli/ship-command.js');", wrong: 1 },
   ])('the check finds $name', ({ file, source, wrong }) => {
     expect(wrongWayImports([path.join(ROOT, file)], () => source)).toHaveLength(wrong);

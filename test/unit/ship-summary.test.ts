@@ -2,9 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { formatSummary } from '../../src/cli/ship-command.js';
 import { emptyStats } from '../../src/pipeline/stats.js';
-import type { SweepSummary } from '../../src/ship/sweep.js';
+import type { ShippingSummary } from '../../src/ship/shipping-run.js';
 
-const summary = (over: Partial<SweepSummary>): SweepSummary => ({
+const summary = (over: Partial<ShippingSummary>): ShippingSummary => ({
   servers: 1, busyServers: [], notStarted: [], blobs: [], ranges: [], stats: emptyStats(), shipped: 0, deadLettered: 0, lateBytes: 0,
   requests: 0, acceptedRequests: 0, acceptedBytes: 0, errors: [], notices: [], stoppedBy: null, budgetSpent: false, durationMs: 1000, ...over,
 });

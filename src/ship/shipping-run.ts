@@ -1,4 +1,5 @@
-// One run: per server, under its lease, each planned blob in time order through one pipeline
+// One shipping run (the queue's shipServer, the CLI's ship and backfill; not the timer, which only plans):
+// per server, under its lease, each planned blob in time order through one pipeline
 // (sessions continue from blob to blob). Servers another worker owns are skipped, never waited
 // on: the owner ships them. A failure of one server's state or storage stops that server only
 // (its lease is released, the others ship); an upload Stop (IngestionError: wrong DCR, role,
@@ -11,12 +12,12 @@ import { parseBlobPath } from '../read/blob-path.js';
 import type { StateNotice } from '../state/server-lease.js';
 import { shipBlob, type BlobShipResult, type RangeReport, type ShipDeps } from './blob-shipper.js';
 import { IngestionError } from '../errors/ingestion-error.js';
-import type { PlannedBlob, SweepPlan } from './plan.js';
+import type { PlannedBlob, ShippingPlan } from './plan.js';
 import { runClock, type RunClock } from './run-clock.js';
 
 export type { RunError };
 
-export interface SweepSummary {
+export interface ShippingSummary {
   servers: number;
   busyServers: string[];
   /** Servers not attempted: the run stopped or its time budget ended first. */
@@ -41,7 +42,7 @@ export interface SweepSummary {
   durationMs: number;
 }
 
-export interface SweepDeps extends ShipDeps {
+export interface ShippingDeps extends ShipDeps {
   readonly pipelineOptions: Partial<PipelineOptions>;
   readonly concurrency: number;
   /** Run time budget in ms (0: none). */
@@ -61,10 +62,10 @@ function chronological(blobs: Iterable<PlannedBlob>): PlannedBlob[] {
   });
 }
 
-export async function runSweep(plan: SweepPlan, deps: SweepDeps, clock: RunClock = runClock(Date.now(), deps.budgetMs, deps.uploadTimeoutMs)): Promise<SweepSummary> {
+export async function runShipping(plan: ShippingPlan, deps: ShippingDeps, clock: RunClock = runClock(Date.now(), deps.budgetMs, deps.uploadTimeoutMs)): Promise<ShippingSummary> {
   const started = performance.now();
   const deadline = clock.budgetEnd;
-  const summary: SweepSummary = {
+  const summary: ShippingSummary = {
     servers: plan.size, busyServers: [], notStarted: [], blobs: [], ranges: [], stats: emptyStats(), shipped: 0, deadLettered: 0, lateBytes: 0,
     requests: 0, acceptedRequests: 0, acceptedBytes: 0, errors: [], notices: [], stoppedBy: null, budgetSpent: false, durationMs: 0,
   };
