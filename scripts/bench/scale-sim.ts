@@ -21,7 +21,7 @@ import { newServerState, StateStore } from '../../src/state/state-store.js';
 import { serverMetadata } from '../../src/state/server-metadata.js';
 import { startCountingProxy } from '../../test/support/counting-proxy.js';
 import { drainQueue } from '../../test/support/queue-host.js';
-import { TEST_RULE_ID, type Stack } from '../../test/support/stack.js';
+import { appSettingsEnv, type Stack } from '../../test/support/stack.js';
 import { bytesOf, hourBlob, serverPath, SessionScript, type ExpectedAudit } from '../../test/scenarios/workload.js';
 
 const { InvocationContext } = functions;
@@ -83,15 +83,7 @@ export async function simulateFleet(stack: Stack, o: ScaleOptions): Promise<Scal
   const t0 = performance.now();
   const logs = stack.blobs.getContainerClient(LOGS);
   await logs.createIfNotExists();
-  const env = {
-    PGAUDIT_INGESTION_ENDPOINT: stack.ingestion.endpoint,
-    PGAUDIT_DCR_IMMUTABLE_ID: TEST_RULE_ID,
-    PGAUDIT_LOGS_STORAGE: stack.azurite.connectionString,
-    PGAUDIT_STATE_STORAGE: stack.stateConnectionString,
-    PGAUDIT_STATE_CONTAINER: `scale-state-${id}`,
-    PGAUDIT_DEADLETTER_CONTAINER: `scale-dead-${id}`,
-    PGAUDIT_QUEUE_NAME: `scale-${id}`,
-  };
+  const env = appSettingsEnv(stack, `scale-${id}`);
   const rt = await createRuntime(loadSettings(env), { ...stack.clients(), queue: stack.queueService() });
   const state = rt.context.store.container;
   // Every server shipped once: its blob, and its document with a checkpoint at the blob's end.

@@ -14,7 +14,7 @@ import { STREAM_NAME } from '../../src/schema.js';
 import { dcrShardOf } from '../../src/ship/dcr-shards.js';
 import { startIngestionEndpoint, trustingClientOptions, type IngestionHandle } from '../support/logs-ingestion-endpoint.js';
 import { drainQueue } from '../support/queue-host.js';
-import { TEST_RULE_ID } from '../support/stack.js';
+import { appSettingsEnv, TEST_RULE_ID } from '../support/stack.js';
 import { append, appendBlob, expectExactlyOnce, stackPerFile } from './harness.js';
 import { bytesOf, hourBlob, serverPath, SessionScript } from './workload.js';
 
@@ -32,16 +32,7 @@ afterEach(() => useRuntime(null));
 describe('DCR shards', () => {
   it('each server ships through the DCR its hash picks, rows and run records alike; every row exactly once across both', async () => {
     const id = randomUUID().slice(0, 8);
-    const settings = loadSettings({
-      PGAUDIT_INGESTION_ENDPOINT: stack.ingestion.endpoint,
-      PGAUDIT_DCR_IMMUTABLE_ID: TEST_RULE_ID,
-      PGAUDIT_DCR_SHARDS: JSON.stringify([{ endpoint: second.endpoint, immutableId: SECOND_RULE_ID }]),
-      PGAUDIT_LOGS_STORAGE: stack.azurite.connectionString,
-      PGAUDIT_STATE_STORAGE: stack.stateConnectionString,
-      PGAUDIT_STATE_CONTAINER: `dcr-state-${id}`,
-      PGAUDIT_DEADLETTER_CONTAINER: `dcr-dead-${id}`,
-      PGAUDIT_QUEUE_NAME: `dcr-${id}`,
-    });
+    const settings = loadSettings({ ...appSettingsEnv(stack, `dcr-${id}`), PGAUDIT_DCR_SHARDS: JSON.stringify([{ endpoint: second.endpoint, immutableId: SECOND_RULE_ID }]) });
     const ingestionFor = (endpoint: string) => ingestionTransport(endpoint, defaultCredential(undefined), trustingClientOptions(second));
     const startLog: string[] = [];
     const rt = await startUp(settings, { ...stack.clients(), queue: stack.queueService(), ingestionFor }, { log: (m: string) => void startLog.push(m), warn: (m: string) => void startLog.push(m), error: (m: string) => void startLog.push(`ERROR ${m}`) });

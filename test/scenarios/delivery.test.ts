@@ -9,7 +9,7 @@ import { planLookback } from '../../src/ship/plan.js';
 import type { StateStore } from '../../src/state/state-store.js';
 import { runShipping } from '../../src/ship/shipping-run.js';
 import { drainQueue } from '../support/queue-host.js';
-import { TEST_RULE_ID } from '../support/stack.js';
+import { appSettingsEnv } from '../support/stack.js';
 import { acceptedFor, append, appendBlob, expectExactlyOnce, LOGS, scenario, stackPerFile } from './harness.js';
 import { bytesOf, hourBlob, serverPath, SessionScript } from './workload.js';
 
@@ -154,15 +154,7 @@ describe('delivery', () => {
     const server = 'pg-functions';
     const now = new Date();
     const hour = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), now.getUTCHours()));
-    const settings = loadSettings({
-      PGAUDIT_INGESTION_ENDPOINT: stack.ingestion.endpoint,
-      PGAUDIT_DCR_IMMUTABLE_ID: TEST_RULE_ID,
-      PGAUDIT_LOGS_STORAGE: stack.azurite.connectionString,
-      PGAUDIT_STATE_STORAGE: stack.stateConnectionString,
-      PGAUDIT_STATE_CONTAINER: 'fn-state',
-      PGAUDIT_DEADLETTER_CONTAINER: 'fn-dead',
-      PGAUDIT_QUEUE_NAME: 'fn-servers',
-    });
+    const settings = loadSettings(appSettingsEnv(stack, 'fn'));
     const logs: string[] = [];
     const startLog = { log: (m: string) => void logs.push(m), warn: (m: string) => void logs.push(m), error: (m: string) => void logs.push(`ERROR ${m}`) };
     await stack.blobs.getContainerClient(LOGS).createIfNotExists();

@@ -15,7 +15,7 @@ import { InvocationContext } from '@azure/functions';
 import { describe, expect, it } from 'vitest';
 import { createRuntime, onSweep, useRuntime } from '../../src/app/function-runtime.js';
 import { loadSettings } from '../../src/config/settings.js';
-import { TEST_RULE_ID } from '../support/stack.js';
+import { appSettingsEnv } from '../support/stack.js';
 import { append, appendBlob, cliEnv, expectExactlyOnce, stackPerFile } from './harness.js';
 import { bytesOf, hourBlob, SessionScript, type ExpectedAudit } from './workload.js';
 
@@ -43,17 +43,6 @@ function cpuMsOf(pid: number): number {
   }
 }
 
-function appEnv(id: string): Record<string, string> {
-  return {
-    PGAUDIT_INGESTION_ENDPOINT: stack.ingestion.endpoint,
-    PGAUDIT_DCR_IMMUTABLE_ID: TEST_RULE_ID,
-    PGAUDIT_LOGS_STORAGE: stack.azurite.connectionString,
-    PGAUDIT_STATE_STORAGE: stack.stateConnectionString,
-    PGAUDIT_STATE_CONTAINER: `fleet-state-${id}`,
-    PGAUDIT_DEADLETTER_CONTAINER: `fleet-dead-${id}`,
-    PGAUDIT_QUEUE_NAME: `fleet-${id}`,
-  };
-}
 
 /** A worker process; resolves once it is ready (runtime built, credential warm). */
 function startWorker(env: Record<string, string>): Promise<{ child: ChildProcess; done: Promise<WorkerResult> }> {
@@ -105,7 +94,7 @@ describe('fleet: 200 servers drained by worker processes', () => {
     const azuritePids = [stack.azurite.pid, stack.queue!.pid];
     for (const workers of [1, 2, 4]) {
       const id = randomUUID().slice(0, 8);
-      const env = appEnv(id);
+      const env = appSettingsEnv(stack, `fleet-${id}`);
       // The planner: the real sweep handler over fresh state (every server has work) enqueues.
       const rt = await createRuntime(loadSettings(env), { ...stack.clients(), queue: stack.queueService() });
       useRuntime(rt);

@@ -12,7 +12,7 @@ import { planFromListing, type ListedPlan } from '../../src/ship/plan.js';
 import { planFleet, type ShardPlan } from '../../src/ship/plan-shard.js';
 import { runShipping, type ShippingSummary } from '../../src/ship/shipping-run.js';
 import { caFile } from '../helpers/cli-process.js';
-import { startStack, TEST_RULE_ID, type Stack, type StackOptions } from '../support/stack.js';
+import { appSettingsEnv, startStack, TEST_RULE_ID, type Stack, type StackOptions } from '../support/stack.js';
 import { auditKey, type ExpectedAudit } from './workload.js';
 
 export const LOGS = 'insights-logs-postgresqllogs';
@@ -160,16 +160,7 @@ export async function sweepLive(sc: Scenario, servers: readonly string[] = [], o
  * installed as the app's runtime; `overrides` replace fields of it (a shard size, a shorter deferral).
  */
 export async function appRuntime(stack: Stack, overrides: Partial<Runtime> = {}, prefix = ''): Promise<Runtime> {
-  const id = `${prefix}${randomUUID().slice(0, 8)}`;
-  const settings = loadSettings({
-    PGAUDIT_INGESTION_ENDPOINT: stack.ingestion.endpoint,
-    PGAUDIT_DCR_IMMUTABLE_ID: TEST_RULE_ID,
-    PGAUDIT_LOGS_STORAGE: stack.azurite.connectionString,
-    PGAUDIT_STATE_STORAGE: stack.stateConnectionString,
-    PGAUDIT_STATE_CONTAINER: `state-${id}`,
-    PGAUDIT_DEADLETTER_CONTAINER: `dead-${id}`,
-    PGAUDIT_QUEUE_NAME: `servers-${id}`,
-  });
+  const settings = loadSettings(appSettingsEnv(stack, `${prefix}${randomUUID().slice(0, 8)}`));
   const rt = { ...(await createRuntime(settings, { ...stack.clients(), queue: stack.queueService() })), ...overrides };
   useRuntime(rt);
   return rt;

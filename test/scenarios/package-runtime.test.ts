@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RUN_STREAM_NAME } from '../../src/run-record-schema.js';
 import { buildFunctionPackage } from '../../scripts/package-function.js';
-import { TEST_RULE_ID } from '../support/stack.js';
+import { appSettingsEnv } from '../support/stack.js';
 import { acceptedFor, append, appendBlob, cliEnv, expectExactlyOnce, LOGS, stackPerFile } from './harness.js';
 import { bytesOf, hourBlob, SessionScript } from './workload.js';
 
@@ -26,13 +26,7 @@ async function runPackaged(name: string, input: unknown): Promise<string> {
   const env = {
     ...process.env,
     ...cliEnv(stack),
-    PGAUDIT_INGESTION_ENDPOINT: stack.ingestion.endpoint,
-    PGAUDIT_DCR_IMMUTABLE_ID: TEST_RULE_ID,
-    PGAUDIT_LOGS_STORAGE: stack.azurite.connectionString,
-    PGAUDIT_STATE_STORAGE: stack.stateConnectionString,
-    PGAUDIT_STATE_CONTAINER: 'pkg-state',
-    PGAUDIT_DEADLETTER_CONTAINER: 'pkg-dead',
-    PGAUDIT_QUEUE_NAME: 'pkg-servers',
+    ...appSettingsEnv(stack, 'pkg'),
   };
   const args = ['--require', path.join(ROOT, 'test/functions/fake-functions-core.cjs'), path.join(ROOT, 'test/functions/run-packaged-handler.mjs'), dir, name, JSON.stringify(input)];
   const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: dir, env, timeout: 60_000 });

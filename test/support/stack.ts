@@ -91,3 +91,20 @@ async function startIngestion(options: StackOptions): Promise<{ ingestion: Inges
   });
   return { ingestion, link: (i) => void (identity = i), close: () => ingestion.close() };
 }
+
+/**
+ * The Functions app's settings against a stack, as app settings: its endpoint and rule, Azurite for
+ * both accounts (the state one with its queue service), and containers and a queue of their own,
+ * `<name>-state`, `<name>-dead` and `<name>-servers`, so tests sharing a stack do not meet.
+ */
+export function appSettingsEnv(stack: Pick<Stack, 'ingestion' | 'azurite' | 'stateConnectionString'>, name: string): Record<string, string> {
+  return {
+    PGAUDIT_INGESTION_ENDPOINT: stack.ingestion.endpoint,
+    PGAUDIT_DCR_IMMUTABLE_ID: TEST_RULE_ID,
+    PGAUDIT_LOGS_STORAGE: stack.azurite.connectionString,
+    PGAUDIT_STATE_STORAGE: stack.stateConnectionString,
+    PGAUDIT_STATE_CONTAINER: `${name}-state`,
+    PGAUDIT_DEADLETTER_CONTAINER: `${name}-dead`,
+    PGAUDIT_QUEUE_NAME: `${name}-servers`,
+  };
+}
