@@ -25,11 +25,8 @@ const queues = z
 
 const hostJson = z.object({
   version: z.literal('2.0'),
-  extensions: z
-    .object({ queues: z.unknown().optional().transform((v) => v ?? {}).pipe(queues) })
-    .loose()
-    .optional()
-    .transform((v) => v ?? { queues: queues.parse({}) }),
+  // prefault: an absent section is parsed as {}, so the defaults above fill it.
+  extensions: z.object({ queues: queues.prefault({}) }).loose().prefault({}),
 });
 
 export interface HostQueueSettings {
