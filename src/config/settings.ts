@@ -79,19 +79,19 @@ export function completeSettings<T extends { logsStorage: SettingValues['logsSto
   return { ...values, stateStorage: values.stateStorage ?? values.logsStorage };
 }
 
+/** App settings (environment variables) as a source: each setting by its own name. */
+function appSettingsSource(env: NodeJS.ProcessEnv): SettingSource {
+  return { read: (s) => (env[s.env] === undefined ? undefined : { text: env[s.env]! }), origin: (s) => s.env, connections: 'app', env };
+}
+
 /** The app settings, validated once at start-up; throws one SettingsError naming every problem. */
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   return completeSettings(
-    resolveSettings(APP_KEYS, REQUIRED_FOR_SHIPPING, {
-      read: (s) => (env[s.env] === undefined ? undefined : { text: env[s.env]! }),
-      origin: (s) => s.env,
-      connections: 'app',
-      env,
-    }),
+    resolveSettings(APP_KEYS, REQUIRED_FOR_SHIPPING, appSettingsSource(env)),
   );
 }
 
 /** The launcher's heap cap (PGAUDIT_INGEST_HEAP_MB), by the same rules as every setting. */
 export function launcherHeapMb(env: NodeJS.ProcessEnv = process.env): number {
-  return resolveSettings(['heapMb'], [], { read: (s) => (env[s.env] === undefined ? undefined : { text: env[s.env]! }), origin: (s) => s.env, connections: 'app', env }).heapMb;
+  return resolveSettings(['heapMb'], [], appSettingsSource(env)).heapMb;
 }
