@@ -4,10 +4,7 @@
 import { on } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { PackedLines } from '../read/packed-lines.js';
-import { THREAD_MIN_BYTES, workerScript } from '../threads/worker-script.js';
-
-/** Files totalling at least this are decoded in the thread (`--worker auto`). */
-export const WORKER_MIN_BYTES = THREAD_MIN_BYTES;
+import { workerScript } from '../threads/worker-script.js';
 
 export type ToWorker = { type: 'open'; path: string; maxLineBytes: number } | { type: 'ack' };
 

@@ -13,7 +13,8 @@ import type { RowBatch } from '../pipeline/chunk-rows.js';
 import { pipelineOptionsOf, type PipelineOptions } from '../pipeline/options.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../read/line-splitter.js';
 import { resolveCliSettings } from './cli-settings.js';
-import { DecodeThread, WORKER_MIN_BYTES } from './decode-thread.js';
+import { THREAD_MIN_BYTES } from '../threads/worker-script.js';
+import { DecodeThread } from './decode-thread.js';
 import { NdjsonWriter } from './ndjson-writer.js';
 import { ByteEstimate, tieringRuleOf } from './byte-estimate.js';
 import { monthlyVolumeOf } from './cost-plans.js';
@@ -25,7 +26,7 @@ export interface ParseCliOptions extends Readonly<Record<string, unknown>> {
   readonly output?: string;
   readonly summary: string;
   readonly progress?: boolean;
-  /** Decode files in a worker thread: auto (when they total ≥ WORKER_MIN_BYTES), on, off. */
+  /** Decode files in a worker thread: auto (when they total ≥ THREAD_MIN_BYTES), on, off. */
   readonly worker?: string;
   /** The tiering rule of the --summary json estimate (repeatable options). */
   readonly tierBulkClass?: readonly string[];
@@ -91,7 +92,7 @@ export async function runParse(files: readonly string[], o: ParseCliOptions, io:
   const worker = o.worker ?? 'auto';
   // Started, with every file queued, before the pipeline's modules (zod among them) load, so
   // that the thread's own start-up overlaps theirs instead of leaving this thread idle.
-  const thread = worker === 'on' || (worker === 'auto' && totalBytes >= WORKER_MIN_BYTES) ? new DecodeThread(inputs.flatMap((i) => (i.path === null ? [] : [i.path])), DEFAULT_MAX_LINE_BYTES) : null;
+  const thread = worker === 'on' || (worker === 'auto' && totalBytes >= THREAD_MIN_BYTES) ? new DecodeThread(inputs.flatMap((i) => (i.path === null ? [] : [i.path])), DEFAULT_MAX_LINE_BYTES) : null;
   let bytes = 0;
   try {
     // Validated (zod loads here) while the thread starts.

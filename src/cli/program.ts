@@ -7,7 +7,7 @@ import { INGESTION_KEYS, PIPELINE_KEYS, RUN_KEYS, STORAGE_KEYS } from '../config
 import { PREFIX_ESCAPES } from '../parse/prefix-escapes.js';
 import { BULK_CLASS_CHOICES, BULK_TABLE_NAME, DEFAULT_TIERING_RULE } from '../tiering.js';
 import { addSettingOptions, collect } from './cli-settings.js';
-import { WORKER_MIN_BYTES } from './decode-thread.js';
+import { THREAD_MIN_BYTES } from '../threads/worker-script.js';
 import type { CliIo, ParseCliOptions } from './parse-command.js';
 import type { ReplayCliOptions } from './replay-command.js';
 import type { BackfillCliOptions, ShipCliOptions } from './ship-command.js';
@@ -52,7 +52,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--progress', 'print progress on stderr (default when stderr is a terminal)')
     .option('--no-progress', 'never print progress')
     .addOption(
-      new Option('--worker <mode>', `read and decode files in a second thread while the main one builds and writes rows: auto (when the files total ≥ ${WORKER_MIN_BYTES / 1e6} MB), on, off`)
+      new Option('--worker <mode>', `read and decode files in a second thread while the main one builds and writes rows: auto (when the files total ≥ ${THREAD_MIN_BYTES / 1e6} MB), on, off`)
         .choices(['auto', 'on', 'off'])
         .default('auto'),
     )
